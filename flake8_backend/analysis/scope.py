@@ -1,0 +1,131 @@
+"""Scopes, bindings and reaching definitions, recorded during the engine's single pass.
+
+Rules need to know what a name held when it was used (`q = f"..."; cur.execute(q)`)
+and what it was imported as (`import requests as r`). The engine records every
+binding as it walks in source order, so at any use the bindings seen so far are
+exactly those that precede it. Control flow is approximated by blocks: a plain
+assignment whose statement list encloses the use is taken to kill older ones;
+assignments in other branches or loops may reach, so they are kept too.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from typing import Iterator
+
+Pos = tuple[int, int]
+Span = tuple[int, int, int, int]
+_FAR = (1 << 30, 0)
+
+# Binding kinds. Only ASSIGN and WITH carry a value a rule can look into.
+ASSIGN, AUG, WITH, IMPORT, PARAM, OTHER, MUTATE = (
+    "assign", "aug", "with", "import", "param", "other", "mutate")
+_KILLING = frozenset({ASSIGN, WITH, IMPORT, PARAM, OTHER})
+# Method calls that change what a name holds: dict updates, and a session getting an adapter.
+MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
+                              "mount"})
+
+
+class Binding:
+    """One event on a name: what was bound, where, and in which block."""
+
+    __slots__ = ("kind", "value", "pos", "span", "qualname")
+
+    def __init__(self, kind: str, value: ast.AST | None, pos: Pos, span: Span,
+                 qualname: str | None = None) -> None:
+        self.kind = kind
+        self.value = value
+        self.pos = pos
+        self.span = span
+        self.qualname = qualname
+
+    def kills_at(self, pos: Pos) -> bool:
+        """True when this binding surely replaced older ones before `pos`."""
+        if self.kind not in _KILLING:
+            return False
+        s = self.span
+        return (s[0], s[1]) <= pos <= (s[2], s[3])
+
+
+def _pos_key(binding: Binding) -> Pos:
+    return binding.pos
+
+
+class Scope:
+    """A module, class or function body with the bindings recorded in it so far."""
+
+    __slots__ = ("kind", "node", "parent", "names", "globals", "attrs", "self_name", "cls")
+
+    def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
+        self.kind = kind  # "module" | "class" | "function"
+        self.node = node
+        self.parent = parent
+        self.names: dict[str, list[Binding]] = {}
+        self.globals: set[str] = set()
+        self.attrs: dict[str, list[Binding]] = {}  # class scopes: self.<attr> bindings
+        self.self_name: str | None = None  # functions defined in a class: first parameter
+        self.cls: Scope | None = None  # functions defined in a class: that class scope
+
+    def add(self, name: str, binding: Binding) -> None:
+        """Append a binding, keeping each name's list in source order."""
+        found = self.names.get(name)
+        if found is None:
+            self.names[name] = [binding]
+        elif found[-1].pos <= binding.pos:
+            found.append(binding)
+        else:  # a module-level import recorded up front, then an earlier assignment
+            bisect.insort(found, binding, key=_pos_key)
+
+
+def span_of(stmts: list[ast.stmt]) -> Span:
+    first, last = stmts[0], stmts[-1]
+    return (first.lineno, first.col_offset, last.end_lineno or first.lineno,
+            last.end_col_offset or 0)
+
+
+def end_pos(node: ast.AST) -> Pos:
+    return (getattr(node, "end_lineno", None) or node.lineno,
+            getattr(node, "end_col_offset", None) or 0)
+
+
+def import_bindings(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(bound name, qualified name) for each alias of an import statement."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                top = alias.name.partition(".")[0]
+                yield top, top
+        return
+    module = "." * (node.level or 0) + (node.module or "")
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        yield alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name
+
+
+def _walk_top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, descending into if/try/with blocks but not into defs."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(stmt, field, None)
+            if block and isinstance(block, list):
+                stack.extend(reversed(block))
+
+
+def prescan_module_imports(tree: ast.Module, scope: Scope) -> None:
+    """Record module-level imports up front, so functions defined above an import see it."""
+    if not tree.body:
+        return
+    span = span_of(tree.body)
+    for stmt in _walk_top_level(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for name, qualname in import_bindings(stmt):
+                scope.add(name, Binding(IMPORT, None, (stmt.lineno, stmt.col_offset), span, qualname))

@@ -1,0 +1,131 @@
+"""What a check sees while the engine walks one module: scopes, name resolution, reporting."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from flake8_backend.analysis.scope import (
+    ASSIGN, IMPORT, _FAR, Binding, Pos, Scope)
+from flake8_backend.config import Settings
+from flake8_backend.registry import Rule
+
+_MAX_ALIAS_HOPS = 8
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One reported problem; positions are 1-based lines and 0-based columns, as in `ast`."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+    end_line: int
+    end_col: int
+
+
+class ModuleContext:
+    """Shared facts for one module, built once per file during the single pass."""
+
+    def __init__(self, source: str, settings: Settings, filename: str = "<unknown>") -> None:
+        self.source = source
+        self.settings = settings
+        self.filename = filename
+        self.findings: list[Finding] = []
+        self.module: Scope | None = None
+        self.scope: Scope | None = None
+        self.blocks: dict[int, tuple[int, int, int, int]] = {}
+
+    # -- scopes -------------------------------------------------------------
+    @property
+    def function(self) -> Scope | None:
+        """The innermost enclosing function scope, if any."""
+        scope = self.scope
+        while scope is not None and scope.kind != "function":
+            scope = scope.parent
+        return scope
+
+    def reaching(self, name: str, at: ast.AST) -> list[Binding]:
+        """Bindings of `name` that may reach `at`, most recent first."""
+        pos: Pos = (at.lineno, at.col_offset)
+        scope = self.scope
+        first = True
+        while scope is not None:
+            if scope.kind == "class" and not first:
+                scope = scope.parent  # methods do not see names bound in class bodies
+                continue
+            if name in scope.globals:
+                scope, pos = self.module, _FAR
+            bindings = scope.names.get(name)
+            if bindings:
+                return _reaching(bindings, pos)
+            scope, pos, first = scope.parent, _FAR, False  # outer bindings all ran before
+        return []
+
+    def attr_bindings(self, node: ast.Attribute) -> list[Binding]:
+        """Bindings of `self.<attr>` made in methods of the enclosing class, or class-level ones."""
+        func = self.function
+        if (func is None or func.cls is None or not isinstance(node.value, ast.Name)
+                or node.value.id != func.self_name):
+            return []
+        cls = func.cls
+        found = list(reversed(cls.attrs.get(node.attr, ())))
+        found.extend(_reaching(cls.names.get(node.attr, ()), _FAR))
+        return found
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        """The dotted name an expression refers to through imports and simple aliases."""
+        parts: list[str] = []
+        hops = 0
+        while True:
+            while isinstance(expr, ast.Attribute):
+                parts.append(expr.attr)
+                expr = expr.value
+            if not isinstance(expr, ast.Name):
+                return None
+            bindings = self.reaching(expr.id, expr)
+            if not bindings:
+                return None
+            latest = bindings[0]
+            if latest.kind == IMPORT:
+                parts.append(latest.qualname or expr.id)
+                return ".".join(reversed(parts))
+            value = latest.value
+            if (latest.kind != ASSIGN or hops >= _MAX_ALIAS_HOPS
+                    or not isinstance(value, (ast.Name, ast.Attribute))):
+                return None
+            hops += 1
+            expr = value
+
+    # -- reporting ----------------------------------------------------------
+    def enabled(self, rule: Rule) -> bool:
+        return rule.code in self.settings.enabled
+
+    def report(self, rule: Rule, node: ast.AST, end: ast.AST | tuple[int, int] | None = None,
+               **fields: object) -> None:
+        """Record a finding at the first line of `node` (where `# noqa` is looked for).
+
+        `end` narrows the reported range: another node, or an explicit (line, col).
+        """
+        if rule.code not in self.settings.enabled:
+            return
+        if isinstance(end, tuple):
+            end_line, end_col = end
+        else:
+            last = end or node
+            end_line = getattr(last, "end_lineno", None) or node.lineno
+            end_col = getattr(last, "end_col_offset", None) or node.col_offset
+        self.findings.append(Finding(node.lineno, node.col_offset, rule.code,
+                                     rule.format(**fields), end_line, end_col))
+
+
+def _reaching(bindings: list[Binding], pos: Pos) -> list[Binding]:
+    found = []
+    for binding in reversed(bindings):
+        if binding.pos > pos:
+            continue
+        found.append(binding)
+        if binding.kills_at(pos):
+            break
+    return found

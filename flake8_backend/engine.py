@@ -1,0 +1,396 @@
+"""The rule engine: one iterative pass over a module's `ast`, dispatching by node type.
+
+Both front ends call `lint_tree`. The walk is iterative so that deeply nested
+code cannot hit the interpreter's recursion limit, records bindings as it goes
+(see `analysis.scope`), and calls only the checks whose rules are enabled and
+whose words occur in the source. The engine never imports or runs the code it
+checks, and never imports flake8 or pylint.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from typing import Callable, Iterable
+
+from flake8_backend.analysis.scope import (
+    ASSIGN, AUG, IMPORT, MUTATE, MUTATING_METHODS, OTHER, PARAM, WITH, Binding, Scope,
+    end_pos, import_bindings, prescan_module_imports, span_of)
+from flake8_backend.config import Settings, default_settings
+from flake8_backend.context import Finding, ModuleContext
+from flake8_backend.registry import HANDLERS, load_rules
+
+_SKIPPED_FIELDS = frozenset({
+    "ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind", "conversion",
+    "is_async", "simple", "asname", "type_comment", "lineno", "tag", "n", "s", "type_ignores",
+})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_AST = ast.AST
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class _Marker:
+    """A stack entry that runs a callback when the walk gets back to it."""
+
+    __slots__ = ("callback",)
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    """Child fields in reverse source order, so popping the stack visits in source order."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = tuple(reversed([f for f in cls._fields if f not in _SKIPPED_FIELDS]))
+        _FIELDS[cls] = found
+    return found
+
+
+class Engine:
+    """Runs the enabled checks over one module. Create one per file."""
+
+    def __init__(self, settings: Settings, source: str, filename: str = "<unknown>") -> None:
+        load_rules()
+        self.ctx = ModuleContext(source, settings, filename)
+        self.dispatch: dict[type, list[Callable]] = {}
+        for handler in HANDLERS:
+            if not any(rule.code in settings.enabled for rule in handler.rules):
+                continue
+            needs = handler.needs(settings) if callable(handler.needs) else handler.needs
+            if needs and not any(word in source for word in needs):
+                continue
+            for node_type in handler.node_types:
+                self.dispatch.setdefault(node_type, []).append(handler.func)
+
+    def run(self, tree: ast.AST) -> list[Finding]:
+        if not self.dispatch or not isinstance(tree, ast.Module):
+            return []
+        ctx = self.ctx
+        ctx.module = ctx.scope = Scope("module", tree, None)
+        prescan_module_imports(tree, ctx.module)
+        self._walk(tree)
+        return sorted(ctx.findings)
+
+    # -- the walk -------------------------------------------------------------
+    def _walk(self, tree: ast.Module) -> None:
+        ctx = self.ctx
+        dispatch = self.dispatch
+        blocks = ctx.blocks
+        stack: list = [tree]
+        pop, push = stack.pop, stack.append
+        facts = _FACTS
+        while stack:
+            node = pop()
+            cls = node.__class__
+            if cls is _Marker:
+                node.callback()
+                continue
+            fact = facts.get(cls)
+            if fact is not None and fact(self, node, push):
+                children_done = True
+            else:
+                children_done = False
+            funcs = dispatch.get(cls)
+            if funcs is not None:
+                for func in funcs:
+                    func(node, ctx)
+            if children_done:
+                continue
+            for name in _FIELDS.get(cls) or _fields(cls):
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if value.__class__ is list:
+                    if value and isinstance(value[0], ast.stmt):
+                        span = span_of(value)
+                        for item in value:
+                            blocks[id(item)] = span
+                    for item in reversed(value):
+                        if isinstance(item, _AST):
+                            push(item)
+                elif isinstance(value, _AST):
+                    push(value)
+
+    def push_block(self, push: Callable, stmts: list[ast.stmt]) -> None:
+        if not stmts:
+            return
+        span = span_of(stmts)
+        blocks = self.ctx.blocks
+        for stmt in reversed(stmts):
+            blocks[id(stmt)] = span
+            push(stmt)
+
+    def push_all(self, push: Callable, nodes: Iterable[ast.AST | None]) -> None:
+        for node in reversed(list(nodes)):
+            if node is not None:
+                push(node)
+
+    # -- scopes ---------------------------------------------------------------
+    def enter(self, kind: str, node: ast.AST) -> Scope:
+        ctx = self.ctx
+        scope = Scope(kind, node, ctx.scope)
+        ctx.scope = scope
+        return scope
+
+    def leave(self) -> None:
+        ctx = self.ctx
+        ctx.scope = ctx.scope.parent
+
+    def bind(self, name: str, kind: str, value: ast.AST | None, stmt: ast.AST,
+             qualname: str | None = None) -> None:
+        ctx = self.ctx
+        span = ctx.blocks.get(id(stmt)) or (0, 0, 0, 0)
+        ctx.scope.add(name, Binding(kind, value, end_pos(stmt), span, qualname))
+
+
+# -- facts: bindings recorded per node type ------------------------------------
+def _bind_target(engine: Engine, target: ast.AST, value: ast.AST | None, stmt: ast.AST,
+                 kind: str = ASSIGN) -> None:
+    ctx = engine.ctx
+    if isinstance(target, ast.Name):
+        engine.bind(target.id, kind, value, stmt)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        stack = list(target.elts)
+        while stack:
+            elt = stack.pop()
+            if isinstance(elt, ast.Starred):
+                elt = elt.value
+            if isinstance(elt, (ast.Tuple, ast.List)):
+                stack.extend(elt.elts)
+            elif isinstance(elt, ast.Name):
+                engine.bind(elt.id, OTHER, None, stmt)
+    elif isinstance(target, ast.Attribute):
+        func = ctx.function
+        if (func is not None and func.cls is not None and isinstance(target.value, ast.Name)
+                and target.value.id == func.self_name):
+            span = ctx.blocks.get(id(stmt)) or (0, 0, 0, 0)
+            func.cls.attrs.setdefault(target.attr, []).append(
+                Binding(kind, value, end_pos(stmt), span))
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        engine.bind(target.value.id, MUTATE, None, stmt)
+
+
+def _fact_assign(engine: Engine, node: ast.Assign, push: Callable) -> bool:
+    for target in node.targets:
+        _bind_target(engine, target, node.value, node)
+    return False
+
+
+def _fact_annassign(engine: Engine, node: ast.AnnAssign, push: Callable) -> bool:
+    if node.value is not None:
+        _bind_target(engine, node.target, node.value, node)
+    return False
+
+
+def _fact_augassign(engine: Engine, node: ast.AugAssign, push: Callable) -> bool:
+    if isinstance(node.target, ast.Name):
+        engine.bind(node.target.id, AUG, node, node)
+    return False
+
+
+def _fact_namedexpr(engine: Engine, node: ast.NamedExpr, push: Callable) -> bool:
+    if isinstance(node.target, ast.Name):
+        span = (node.lineno, node.col_offset, 1 << 30, 0)
+        engine.ctx.scope.add(node.target.id, Binding(ASSIGN, node.value, end_pos(node), span))
+    return False
+
+
+def _fact_with(engine: Engine, node: ast.With | ast.AsyncWith, push: Callable) -> bool:
+    for item in node.items:
+        if item.optional_vars is not None:
+            if isinstance(item.optional_vars, ast.Name):
+                # The binding happens before the body runs: position it at the `with` line.
+                span = engine.ctx.blocks.get(id(node)) or (0, 0, 0, 0)
+                engine.ctx.scope.add(item.optional_vars.id, Binding(
+                    WITH, item.context_expr, end_pos(item.context_expr), span))
+            else:
+                _bind_target(engine, item.optional_vars, None, node, OTHER)
+    return False
+
+
+def _fact_for(engine: Engine, node: ast.For | ast.AsyncFor, push: Callable) -> bool:
+    _bind_target(engine, node.target, None, node, OTHER)
+    return False
+
+
+def _fact_import(engine: Engine, node: ast.Import | ast.ImportFrom, push: Callable) -> bool:
+    if engine.ctx.scope.kind != "module":  # module-level imports were recorded up front
+        for name, qualname in import_bindings(node):
+            engine.bind(name, IMPORT, None, node, qualname)
+    return False
+
+
+def _fact_global(engine: Engine, node: ast.Global | ast.Nonlocal, push: Callable) -> bool:
+    if isinstance(node, ast.Global):
+        engine.ctx.scope.globals.update(node.names)
+    return False
+
+
+def _fact_expr(engine: Engine, node: ast.Expr, push: Callable) -> bool:
+    call = node.value
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name) and call.func.attr in MUTATING_METHODS):
+        engine.bind(call.func.value.id, MUTATE, call, node)
+    return False
+
+
+def _fact_delete(engine: Engine, node: ast.Delete, push: Callable) -> bool:
+    for target in node.targets:
+        _bind_target(engine, target, None, node, OTHER)
+    return False
+
+
+def _fact_handler(engine: Engine, node: ast.ExceptHandler, push: Callable) -> bool:
+    if node.name:
+        span = (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+        engine.ctx.scope.add(node.name, Binding(OTHER, None, (node.lineno, node.col_offset), span))
+    return False
+
+
+def _fact_function(engine: Engine, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                   push: Callable) -> bool:
+    """Decorators, defaults and annotations belong to the enclosing scope; the body to a new one."""
+    outer = engine.ctx.scope
+    engine.bind(node.name, OTHER, None, node)
+    params = _parameters(node.args)
+
+    def enter() -> None:
+        scope = engine.enter("function", node)
+        if outer.kind == "class" and params:
+            scope.cls, scope.self_name = outer, params[0].arg
+        span = span_of(node.body)
+        for arg in params:
+            scope.add(arg.arg, Binding(PARAM, arg, (node.lineno, node.col_offset), span))
+
+    push(_Marker(engine.leave))
+    engine.push_block(push, node.body)
+    push(_Marker(enter))
+    engine.push_all(push, [*node.decorator_list, *_defaults(node.args), node.returns])
+    return True
+
+
+def _fact_lambda(engine: Engine, node: ast.Lambda, push: Callable) -> bool:
+    params = _parameters(node.args)
+
+    def enter() -> None:
+        scope = engine.enter("function", node)
+        span = (node.lineno, node.col_offset, 1 << 30, 0)
+        for arg in params:
+            scope.add(arg.arg, Binding(PARAM, arg, (node.lineno, node.col_offset), span))
+
+    push(_Marker(engine.leave))
+    push(node.body)
+    push(_Marker(enter))
+    engine.push_all(push, _defaults(node.args))
+    return True
+
+
+def _fact_class(engine: Engine, node: ast.ClassDef, push: Callable) -> bool:
+    engine.bind(node.name, OTHER, None, node)
+    push(_Marker(engine.leave))
+    engine.push_block(push, node.body)
+    push(_Marker(lambda: engine.enter("class", node)))
+    engine.push_all(push, [*node.decorator_list, *node.bases, *node.keywords])
+    return True
+
+
+def _parameters(args: ast.arguments) -> list[ast.arg]:
+    found = [*args.posonlyargs, *args.args]
+    if args.vararg:
+        found.append(args.vararg)
+    found.extend(args.kwonlyargs)
+    if args.kwarg:
+        found.append(args.kwarg)
+    return found
+
+
+def _defaults(args: ast.arguments) -> list[ast.AST]:
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+
+
+_FACTS: dict[type, Callable[[Engine, ast.AST, Callable], bool]] = {
+    ast.Assign: _fact_assign,
+    ast.AnnAssign: _fact_annassign,
+    ast.AugAssign: _fact_augassign,
+    ast.NamedExpr: _fact_namedexpr,
+    ast.With: _fact_with,
+    ast.AsyncWith: _fact_with,
+    ast.For: _fact_for,
+    ast.AsyncFor: _fact_for,
+    ast.Import: _fact_import,
+    ast.ImportFrom: _fact_import,
+    ast.Global: _fact_global,
+    ast.Nonlocal: _fact_global,
+    ast.Expr: _fact_expr,
+    ast.Delete: _fact_delete,
+    ast.ExceptHandler: _fact_handler,
+    ast.FunctionDef: _fact_function,
+    ast.AsyncFunctionDef: _fact_function,
+    ast.Lambda: _fact_lambda,
+    ast.ClassDef: _fact_class,
+}
+
+
+# -- entry points -----------------------------------------------------------
+def lint_tree(tree: ast.AST, source: str, settings: Settings | None = None,
+              filename: str = "<unknown>") -> list[Finding]:
+    """Findings for an already parsed module."""
+    return Engine(settings or default_settings(), source, filename).run(tree)
+
+
+def lint_tree_safely(tree: ast.AST, source: str, settings: Settings,
+                     filename: str = "<unknown>") -> list[Finding]:
+    """`lint_tree` for front ends: an internal error costs this file's findings, not the run.
+
+    A plugin exception aborts a whole flake8 run in CI, so the failure is reported as one
+    line on stderr instead. Set FLAKE8_BACKEND_RAISE=1 to get the traceback (tests do).
+    """
+    try:
+        return lint_tree(tree, source, settings, filename)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        if os.environ.get("FLAKE8_BACKEND_RAISE"):
+            raise
+        sys.stderr.write(f"flake8-backend: internal error on {filename}: "
+                         f"{type(exc).__name__}: {exc}; findings skipped for this file, "
+                         "please report it\n")
+        return []
+
+
+def parse_source(source: str | bytes, filename: str = "<unknown>") -> tuple[ast.Module, str] | None:
+    """Parse like the interpreter would; None when the file is not valid Python here."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return None
+    if isinstance(source, bytes):
+        text = _decode(source)
+        if text is None:
+            return None
+        source = text
+    return tree, source
+
+
+def _decode(data: bytes) -> str | None:
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+
+
+def lint_source(source: str | bytes, filename: str = "<unknown>",
+                settings: Settings | None = None) -> list[Finding]:
+    """Parse and lint one module's text; unparsable input yields no findings."""
+    parsed = parse_source(source, filename)
+    if parsed is None:
+        return []
+    tree, text = parsed
+    return lint_tree(tree, text, settings, filename)
+
+
+__all__ = ["Engine", "Finding", "lint_tree", "lint_tree_safely", "lint_source", "parse_source"]
