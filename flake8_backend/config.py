@@ -8,7 +8,6 @@ so the front ends can print it and exit non-zero instead of a traceback.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -172,14 +171,7 @@ def build_settings(
 def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = None,
                   native_source: str = "option") -> Settings:
     """Settings for a run: the nearest pyproject.toml's table plus native overrides."""
-    path = None
-    env = os.environ.get("FLAKE8_BACKEND_CONFIG")
-    if env:
-        path = Path(env)
-        if not path.is_file():
-            raise ConfigError(f"FLAKE8_BACKEND_CONFIG: {env}: no such file")
-    else:
-        path = find_pyproject(start)
+    path = find_pyproject(start)
     table = read_table(path) if path else {}
     return build_settings(table, str(path) if path else "defaults", native, native_source)
 

@@ -244,7 +244,8 @@ def _fact_delete(engine: Engine, node: ast.Delete, push: Callable) -> bool:
 
 def _fact_handler(engine: Engine, node: ast.ExceptHandler, push: Callable) -> bool:
     if node.name:
-        span = (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+        span = (node.lineno, node.col_offset, node.end_lineno or node.lineno,
+                node.end_col_offset or 0)
         engine.ctx.scope.add(node.name, Binding(OTHER, None, (node.lineno, node.col_offset), span))
     return False
 

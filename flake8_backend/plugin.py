@@ -44,7 +44,7 @@ class Flake8Plugin:
         native = {name: getattr(options, option.native_name.replace("-", "_"), None)
                   for name, (_, option) in all_options().items()}
         try:
-            cls.settings = load_settings(native, native_source="flake8")
+            cls.settings = load_settings(native, native_source="flake8 option")
         except ConfigError as exc:
             raise SystemExit(f"flake8-backend: {exc}") from None
 

@@ -51,7 +51,7 @@ class BackendChecker(BaseRawFileChecker):
         native = {name: getattr(self.linter.config, option.native_name.replace("-", "_"), None)
                   for name, (_, option) in all_options().items()}
         try:
-            self._settings = load_settings(native, native_source="pylint")
+            self._settings = load_settings(native, native_source="pylint option")
         except ConfigError as exc:
             print(f"flake8-backend: {exc}", file=sys.stderr)
             sys.exit(32)  # pylint's own exit code for a usage error

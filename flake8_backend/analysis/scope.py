@@ -128,4 +128,5 @@ def prescan_module_imports(tree: ast.Module, scope: Scope) -> None:
     for stmt in _walk_top_level(tree.body):
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for name, qualname in import_bindings(stmt):
-                scope.add(name, Binding(IMPORT, None, (stmt.lineno, stmt.col_offset), span, qualname))
+                pos = (stmt.lineno, stmt.col_offset)
+                scope.add(name, Binding(IMPORT, None, pos, span, qualname))

@@ -27,16 +27,21 @@ BE020 = register(Rule(
         "explicitly, with no generic catches. A handler that returns on one branch and "
         "re-raises on another still swallows on the first branch, so it is flagged.",
     bad="""\
-try:
-    charge = gateway.capture(order_id)
-except:
-    return None
+def capture(gateway, order_id):
+    try:
+        return gateway.capture(order_id)
+    except:
+        return None
 """,
     good="""\
-try:
-    charge = gateway.capture(order_id)
-except (requests.Timeout, requests.ConnectionError) as exc:
-    raise PaymentUnavailable(order_id) from exc
+import requests
+
+
+def capture(gateway, order_id):
+    try:
+        return gateway.capture(order_id)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise PaymentUnavailable(order_id) from exc
 """,
     options=(
         Option("bare-except-strict", "bool", False,

@@ -27,8 +27,8 @@ BE014 = register(Rule(
     why="`requests` waits forever by default. One slow upstream then holds a worker or thread "
         "until the pool is exhausted and the whole service stops answering. The review "
         "guideline: all external calls must time out; no infinite waiting.",
-    bad="resp = requests.get(url)\n",
-    good="resp = requests.get(url, timeout=(3.05, 27))\n",
+    bad="import requests\n\nresp = requests.get(url)\n",
+    good="import requests\n\nresp = requests.get(url, timeout=(3.05, 27))\n",
     options=(
         Option("forwarded-kwargs", "choice", "skip",
                "`skip`: a call forwarding `**kwargs` may carry a timeout and is not reported "
@@ -187,4 +187,3 @@ def _receiver_label(expr: ast.expr) -> str:
     if isinstance(expr, ast.Call):
         return "requests.Session()"
     return "session"
-

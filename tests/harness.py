@@ -1,0 +1,108 @@
+"""Run a file through the engine, the real flake8 and the real pylint, in-process.
+
+Fixtures carry their expectations inline: `# expect: BE014` on a line that must
+be reported, `# ok: BE014` on a near miss that must stay silent, and optional
+`# config: <toml>` header lines that become the `[tool.flake8-backend]` table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flake8_backend.config import build_settings
+from flake8_backend.engine import lint_source
+from flake8_backend.registry import RULES, load_rules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_CODES = r"(BE\d{3}(?:\s*,\s*BE\d{3})*)"
+EXPECT = re.compile(r"#.*?\bexpect:\s*" + _CODES)
+EXPECT_FLAKE8 = re.compile(r"#.*?\bexpect-flake8:\s*" + _CODES)
+OK = re.compile(r"#.*?\bok:\s*" + _CODES)
+CONFIG = re.compile(r"^# config:\s*(.+)$")
+
+Hits = set[tuple[int, str]]
+
+
+@dataclass
+class Fixture:
+    path: Path
+    expected: Hits = field(default_factory=set)
+    expected_flake8_only: Hits = field(default_factory=set)
+    near_misses: Hits = field(default_factory=set)
+    config_toml: str = ""
+
+    @property
+    def table(self) -> dict:
+        return tomllib.loads(self.config_toml) if self.config_toml else {}
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",")]
+
+
+def parse_fixture(path: Path) -> Fixture:
+    fixture = Fixture(path)
+    config_lines = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if match := CONFIG.match(line):
+            config_lines.append(match.group(1))
+        for pattern, bucket in ((EXPECT, fixture.expected),
+                                (EXPECT_FLAKE8, fixture.expected_flake8_only),
+                                (OK, fixture.near_misses)):
+            if match := pattern.search(line):
+                bucket.update((number, code) for code in _codes(match.group(1)))
+    fixture.config_toml = "\n".join(config_lines)
+    return fixture
+
+
+def write_project(directory: Path, config_toml: str = "") -> None:
+    """A pyproject.toml holding the fixture's `[tool.flake8-backend]` table."""
+    (directory / "pyproject.toml").write_text(
+        f"[tool.flake8-backend]\n{config_toml}\n", encoding="utf-8")
+
+
+def engine_hits(path: Path, table: dict | None = None) -> Hits:
+    settings = build_settings(table or {})
+    return {(f.line, f.code) for f in lint_source(path.read_bytes(), str(path), settings)}
+
+
+def flake8_hits(path: Path, *args: str) -> Hits:
+    """Findings of the real flake8 (in-process); config comes from the working directory."""
+    from flake8.main.application import Application
+
+    out = path.parent / ".flake8-output.txt"
+    app = Application()
+    app.run(["--isolated", "--select=BE", "--format=%(row)d|%(code)s",
+             f"--output-file={out}", *args, str(path)])
+    rows = [line.split("|") for line in out.read_text(encoding="utf-8").splitlines() if line]
+    out.unlink()
+    return {(int(row), code) for row, code in rows}
+
+
+def pylint_hits(path: Path, *args: str) -> Hits:
+    """Findings of the real pylint (in-process), mapped back to BE codes through the registry."""
+    from pylint.lint import Run
+    from pylint.reporters.json_reporter import JSON2Reporter
+
+    by_id = {rule.pylint_id: code for code, rule in load_rules().items()}
+    symbols = ",".join(rule.name for rule in RULES.values())
+    buffer = io.StringIO()
+    os.environ.setdefault("PYLINTHOME", str(path.parent / ".pylint.d"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        Run(["--disable=all", f"--enable={symbols}", "--load-plugins=pylint_backend",
+             "--persistent=n", "--score=n", *args, str(path)],
+            reporter=JSON2Reporter(buffer), exit=False)
+    messages = json.loads(buffer.getvalue())["messages"]
+    return {(m["line"], by_id[m["messageId"]]) for m in messages if m["messageId"] in by_id}

@@ -1,0 +1,172 @@
+"""Configuration: one pyproject table for both front ends, native options win, clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from flake8_backend.config import ConfigError, build_settings, find_pyproject, load_settings
+from harness import engine_hits, flake8_hits, pylint_hits, write_project
+
+CLEANUP = """\
+def save(conn):
+    try:
+        conn.commit()
+    except:
+        conn.rollback()
+        raise
+"""
+REQUESTS = "import requests\nrequests.get('u')\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def make(config: str, source: str = CLEANUP, name: str = "mod.py"):
+        write_project(tmp_path, config)
+        target = tmp_path / name
+        target.write_text(source, encoding="utf-8")
+        return target
+
+    return make
+
+
+def test_defaults_enable_every_default_rule():
+    settings = build_settings()
+    assert settings.enabled == {"BE001", "BE014", "BE020"}
+    assert settings["bare-except-strict"] is False
+    assert settings["forwarded-kwargs"] == "skip"
+
+
+def test_pyproject_table_applies_to_both_front_ends(project):
+    target = project("bare-except-strict = true")
+    assert flake8_hits(target) == pylint_hits(target) == {(4, "BE020")}
+
+
+def test_native_flake8_option_wins_over_pyproject(project):
+    target = project("bare-except-strict = true")
+    assert flake8_hits(target, "--be-bare-except-strict=false") == set()
+
+
+def test_native_pylint_option_wins_over_pyproject(project):
+    target = project("bare-except-strict = false")
+    assert pylint_hits(target, "--be-bare-except-strict=yes") == {(4, "BE020")}
+
+
+def test_flake8_reads_native_option_from_setup_cfg(project, tmp_path):
+    target = project("")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nbe-bare-except-strict = true\n")
+    result = _run_flake8(target, isolated=False)
+    assert "BE020" in result.stdout
+
+
+def test_disable_and_enable_by_code_or_prefix(project):
+    target = project('disable = ["BE014"]', REQUESTS)
+    assert flake8_hits(target) == pylint_hits(target) == set()
+    target = project('disable = ["BE0"]', REQUESTS)
+    assert engine_hits(target, {"disable": ["BE0"]}) == set()
+
+
+def test_config_found_from_a_parent_directory(tmp_path, monkeypatch):
+    write_project(tmp_path, "bare-except-strict = true")
+    nested = tmp_path / "src" / "pkg"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert find_pyproject() == tmp_path / "pyproject.toml"
+    assert load_settings()["bare-except-strict"] is True
+
+
+def test_nearest_pyproject_without_table_means_defaults(tmp_path, monkeypatch):
+    write_project(tmp_path, "bare-except-strict = true")
+    nested = tmp_path / "sub"
+    nested.mkdir()
+    (nested / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(nested)
+    assert load_settings()["bare-except-strict"] is False
+
+
+BAD_TABLES = [
+    ("bare-except-stricts = true", "bare-except-stricts: unknown key"),
+    ('bare-except-strict = "yes"', "bare-except-strict: expected true or false"),
+    ("forwarded-kwargs = 1", "forwarded-kwargs: expected a string"),
+    ('forwarded-kwargs = "maybe"', "forwarded-kwargs: expected one of skip, flag"),
+    ('sql-constant-pattern = "[A-Z"', "sql-constant-pattern: invalid regular expression"),
+    ('extend-session-factories = "a.b"', "extend-session-factories: expected a list of strings"),
+    ('disable = ["BE999"]', "disable: unknown code 'BE999'"),
+    ('enable = ["E501"]', "enable: unknown code 'E501'"),
+    ("bare-except-strict = ", "invalid TOML"),
+]
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_TABLES)
+def test_bad_table_is_one_clear_error(tmp_path, config, message):
+    write_project(tmp_path, config)
+    with pytest.raises(ConfigError) as info:
+        load_settings(start=tmp_path)
+    text = str(info.value)
+    assert message in text and str(tmp_path / "pyproject.toml") in text and "\n" not in text
+
+
+def _env():
+    env = dict(os.environ)
+    env.pop("FLAKE8_BACKEND_RAISE", None)
+    return env
+
+
+def _run_flake8(target, *args, isolated=True):
+    command = [sys.executable, "-m", "flake8", "--select=BE", *args, str(target)]
+    if isolated:
+        command.insert(3, "--isolated")
+    return subprocess.run(command, capture_output=True, text=True, cwd=target.parent,
+                          env=_env(), timeout=120)
+
+
+def _run_pylint(target, *args):
+    command = [sys.executable, "-m", "pylint", "--load-plugins=pylint_backend",
+               "--disable=all", "--enable=bare-except-handler", "--persistent=n", *args,
+               str(target)]
+    env = _env() | {"PYLINTHOME": str(target.parent / ".pylint.d")}
+    return subprocess.run(command, capture_output=True, text=True, cwd=target.parent,
+                          env=env, timeout=120)
+
+
+@pytest.mark.parametrize("front_end", ["flake8", "pylint"])
+def test_front_ends_exit_non_zero_with_one_line_on_bad_table(project, front_end):
+    target = project('bare-except-strict = "yes"')
+    result = _run_flake8(target) if front_end == "flake8" else _run_pylint(target)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "pyproject.toml" in lines[0] and "bare-except-strict" in lines[0]
+
+
+@pytest.mark.parametrize(("front_end", "flag"), [
+    ("flake8", "--be-forwarded-kwargs=maybe"),
+    ("pylint", "--be-forwarded-kwargs=maybe"),
+    ("flake8", "--be-bare-except-strict=perhaps"),
+])
+def test_front_ends_reject_bad_native_values(project, front_end, flag):
+    target = project("")
+    result = _run_flake8(target, flag) if front_end == "flake8" else _run_pylint(target, flag)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert f"--{flag[2:].split('=')[0]}" in result.stderr
+
+
+def test_pylint_reads_plugin_and_native_option_from_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pylint.main]\nload-plugins = ["pylint_backend"]\n'
+        '[tool.pylint."flake8-backend"]\nbe-bare-except-strict = "yes"\n', encoding="utf-8")
+    target = tmp_path / "mod.py"
+    target.write_text(CLEANUP, encoding="utf-8")
+    command = [sys.executable, "-m", "pylint", "--disable=all",
+               "--enable=bare-except-handler", "--persistent=n", str(target)]
+    env = _env() | {"PYLINTHOME": str(tmp_path / ".pylint.d")}
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env,
+                            timeout=120)
+    assert "mod.py:4:4: W7320: BE020" in result.stdout, result.stdout + result.stderr

@@ -1,0 +1,50 @@
+"""Every fixture through the engine, flake8 and pylint: all three must give the expected hits."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness import FIXTURES, engine_hits, flake8_hits, parse_fixture, pylint_hits, write_project
+
+RULE_FIXTURES = sorted(p for p in FIXTURES.glob("*.py") if not p.name.startswith("noqa_"))
+
+
+@pytest.fixture(params=RULE_FIXTURES, ids=lambda p: p.stem)
+def fixture_in_project(request, tmp_path, monkeypatch):
+    fixture = parse_fixture(request.param)
+    write_project(tmp_path, fixture.config_toml)
+    target = tmp_path / request.param.name
+    shutil.copy(request.param, target)
+    monkeypatch.chdir(tmp_path)
+    return fixture, target
+
+
+def _check(fixture, hits):
+    missing = sorted(fixture.expected - hits)
+    unexpected = sorted(hits - fixture.expected)
+    assert not missing and not unexpected, f"missing={missing} unexpected={unexpected}"
+    assert not fixture.near_misses & hits
+
+
+def test_engine(fixture_in_project):
+    fixture, target = fixture_in_project
+    _check(fixture, engine_hits(target, fixture.table))
+
+
+def test_flake8(fixture_in_project):
+    fixture, target = fixture_in_project
+    _check(fixture, flake8_hits(target))
+
+
+def test_pylint(fixture_in_project):
+    fixture, target = fixture_in_project
+    _check(fixture, pylint_hits(target))
+
+
+def test_clean_fixtures_exist_and_expect_nothing():
+    clean = [p for p in RULE_FIXTURES if p.stem.startswith("clean_")]
+    assert clean
+    for path in clean:
+        assert not parse_fixture(path).expected
