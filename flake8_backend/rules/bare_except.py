@@ -50,8 +50,10 @@ def capture(gateway, order_id):
     related=("pycodestyle E722 (flags every bare except; disable it to avoid duplicates)",
              "ruff E722 (silent when the handler re-raises on any branch)",
              "flake8-bugbear B001", "pylint W0702 bare-except"),
-    notes="Silent: `except: cleanup(); raise`, and `if/else` handlers whose every branch ends "
-          "in a bare `raise`. Flagged: `raise OtherError()` (it converts KeyboardInterrupt), "
+    notes="Silent: `except: cleanup(); raise`, `if/else` handlers whose every branch ends "
+          "in a bare `raise`, and handlers ending in a re-raising context manager "
+          "(`with util.safe_reraise():`, `with excutils.save_and_reraise_exception():`, any "
+          "callee whose name contains `reraise`). Flagged: `raise OtherError()` (it converts KeyboardInterrupt), "
           "and any `return`/`break`/`continue` that leaves the handler.",
 ))
 
@@ -86,10 +88,20 @@ def _ends_in_bare_raise(body: list[ast.stmt]) -> bool:
         elif isinstance(last, ast.If):
             pending.extend((last.body, last.orelse))
         elif isinstance(last, (ast.With, ast.AsyncWith)):
-            pending.append(last.body)
+            if not any(_is_reraise_manager(item.context_expr) for item in last.items):
+                pending.append(last.body)
         else:
             return False
     return True
+
+
+def _is_reraise_manager(expr: ast.expr) -> bool:
+    """`with util.safe_reraise():` (SQLAlchemy), `excutils.save_and_reraise_exception()` (oslo)."""
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return "reraise" in name.lower()
 
 
 def _escapes(body: list[ast.stmt]) -> bool:

@@ -41,6 +41,10 @@ BE001 = register(Rule(
         Option("sql-safe-names", "list", (),
                "Extra names whose interpolation is safe, e.g. identifiers checked against an "
                "allowlist."),
+        Option("sql-safe-functions", "regex", r"(?i)quote|escape|identifier|^qn$",
+               "Calls whose function name matches this pattern quote or escape their "
+               "argument (`quote_identifier(t)`, `connection.ops.quote_name(c)`); "
+               "interpolating their result is not reported."),
     ),
     related=("ruff S608 / bandit B608 (text regex, no sink: flags prose, misses flow)",
              "semgrep formatted-sql-query", "BE002 sql-string-building"),
@@ -113,6 +117,9 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
         func = expr.func
         if isinstance(func, ast.Name) and func.id in _NUMERIC_CALLS:
             return True
+        name = _callee_name(func)
+        if name and re.search(settings["sql-safe-functions"], name):
+            return True
         return _is_placeholder_join(expr)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
         return _is_placeholder_repeat(expr)
@@ -134,6 +141,14 @@ def _safe_bindings(name: ast.Name, ctx, depth: int) -> bool:
         elif not _safe_value(binding.value, ctx, depth + 1):
             return False
     return True
+
+
+def _callee_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
 
 
 def _numeric_annotation(arg: ast.AST | None) -> bool:
@@ -190,6 +205,9 @@ def _is_number_arithmetic(expr: ast.BinOp) -> bool:
 
 
 def _describe(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Call):
+        name = _callee_name(expr.func)
+        return f"{name}(...)" if name else "the value"
     parts = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)
