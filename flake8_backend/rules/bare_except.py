@@ -53,8 +53,8 @@ def capture(gateway, order_id):
     notes="Silent: `except: cleanup(); raise`, `if/else` handlers whose every branch ends "
           "in a bare `raise`, and handlers ending in a re-raising context manager "
           "(`with util.safe_reraise():`, `with excutils.save_and_reraise_exception():`, any "
-          "callee whose name contains `reraise`). Flagged: `raise OtherError()` (it converts KeyboardInterrupt), "
-          "and any `return`/`break`/`continue` that leaves the handler.",
+          "callee whose name contains `reraise`). Flagged: `raise OtherError()` (it converts "
+          "KeyboardInterrupt), and any `return`/`break`/`continue` that leaves the handler.",
 ))
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)

@@ -1,0 +1,132 @@
+"""Values that cannot carry attacker-controlled text into SQL.
+
+Shared by the SQL rules: an interpolated or concatenated value is exempt when it
+is a constant (UPPER_CASE by default), a number, the result of a quoting call,
+or a placeholder list such as `", ".join(["%s"] * len(ids))`. Everything else
+is treated as data that may come from a user.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from flake8_backend.analysis.scope import ASSIGN, PARAM
+from flake8_backend.analysis.strings import PLACEHOLDER, literal_text
+
+_NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max"})
+_NUMERIC_ANNOTATIONS = frozenset({"int", "float", "bool", "Decimal", "UUID", "uuid.UUID"})
+_COMPOSITION_MODULES = ("psycopg.sql.", "psycopg2.sql.")
+_MAX_DEPTH = 4
+
+
+def is_safe_value(expr: ast.expr, ctx) -> bool:
+    """True when `expr` cannot carry user text (see the module docstring)."""
+    return _safe_value(expr, ctx, 0)
+
+
+def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
+    """True when the value cannot carry attacker-controlled text into the SQL."""
+    settings = ctx.settings
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.Name):
+        if _is_constant_name(expr.id, settings) or expr.id in settings["sql-safe-names"]:
+            return True
+        return depth < _MAX_DEPTH and _safe_bindings(expr, ctx, depth)
+    if isinstance(expr, ast.Attribute):
+        return _is_constant_name(expr.attr, settings) or expr.attr in settings["sql-safe-names"]
+    if isinstance(expr, ast.Subscript):
+        return _safe_value(expr.value, ctx, depth + 1) and isinstance(expr.slice, ast.Slice)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in _NUMERIC_CALLS:
+            return True
+        name = callee_name(func)
+        if name and re.search(settings["sql-safe-functions"], name):
+            return True
+        qualname = ctx.qualname(func)
+        if qualname and qualname.startswith(_COMPOSITION_MODULES):
+            return True  # psycopg.sql composables are quoted when rendered
+        return _is_placeholder_join(expr)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+        return _is_placeholder_repeat(expr)
+    if isinstance(expr, ast.BinOp):
+        return _is_number_arithmetic(expr)
+    return False
+
+
+def _safe_bindings(name: ast.Name, ctx, depth: int) -> bool:
+    bindings = ctx.reaching(name.id, name)
+    if not bindings:
+        return False
+    for binding in bindings:
+        if binding.kind == PARAM:
+            if not _numeric_annotation(binding.value):
+                return False
+        elif binding.kind != ASSIGN or binding.value is None:
+            return False
+        elif not _safe_value(binding.value, ctx, depth + 1):
+            return False
+    return True
+
+
+def callee_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _numeric_annotation(arg: ast.AST | None) -> bool:
+    annotation = getattr(arg, "annotation", None)
+    if isinstance(annotation, ast.Name):
+        return annotation.id in _NUMERIC_ANNOTATIONS
+    if isinstance(annotation, ast.Attribute):
+        return annotation.attr in _NUMERIC_ANNOTATIONS
+    return False
+
+
+def _is_constant_name(name: str, settings) -> bool:
+    return re.match(settings["sql-constant-pattern"], name) is not None
+
+
+def _is_placeholder_join(call: ast.Call) -> bool:
+    """`", ".join(["%s"] * n)`, `",".join("?" * n)`, `", ".join("?" for _ in ids)`."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1):
+        return False
+    arg = call.args[0]
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Mult):
+        return _is_placeholder_repeat(arg)
+    if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+        return _is_placeholder(arg.elt)
+    if isinstance(arg, (ast.List, ast.Tuple)):
+        return all(_is_placeholder(elt) for elt in arg.elts)
+    return False
+
+
+def _is_placeholder_repeat(expr: ast.BinOp) -> bool:
+    """`["%s"] * n` or `"?, " * n`."""
+    for side in (expr.left, expr.right):
+        if isinstance(side, (ast.List, ast.Tuple)) and side.elts:
+            return all(_is_placeholder(elt) for elt in side.elts)
+        if isinstance(side, ast.Constant) and isinstance(side.value, str):
+            return all(PLACEHOLDER.match(piece) for piece in side.value.split(",") if piece.strip())
+    return False
+
+
+def _is_placeholder(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return PLACEHOLDER.match(expr.value) is not None
+    if isinstance(expr, ast.JoinedStr):  # f"${i}", f":p{i}"
+        return PLACEHOLDER.match(literal_text(expr, "1")) is not None
+    return False
+
+
+def _is_number_arithmetic(expr: ast.BinOp) -> bool:
+    """`{page * size}`, `{offset + 1}`: arithmetic on numbers yields numbers."""
+    return any(isinstance(side, ast.Constant) and isinstance(side.value, (int, float))
+               and not isinstance(side.value, bool) for side in (expr.left, expr.right)) \
+        and isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv))
