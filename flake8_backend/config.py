@@ -27,6 +27,12 @@ CODE_OR_PREFIX = re.compile(r"^BE\d{0,3}$")
 GLOBAL_OPTIONS = (
     Option("enable", "list", (), "Codes (or prefixes) to turn on in addition to the defaults."),
     Option("disable", "list", (), "Codes (or prefixes) to turn off."),
+    Option("extend-sql-sinks", "list", (),
+           "Extra SQL sinks taking SQL as their first argument: dotted names are functions "
+           "(`myapp.db.run_sql`), plain names are methods on any object (`run_sql`)."),
+    Option("extend-db-calls", "list", (),
+           "Extra calls that run a query (BE004): dotted names are functions "
+           "(`myapp.repo.load_user`), plain names are methods on any object (`load_user`)."),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Callable
 
 from flake8_backend.analysis.scope import (
     ASSIGN, IMPORT, _FAR, Binding, Pos, Scope)
@@ -36,6 +37,8 @@ class ModuleContext:
         self.module: Scope | None = None
         self.scope: Scope | None = None
         self.blocks: dict[int, tuple[int, int, int, int]] = {}
+        self.memo: dict[str, object] = {}  # per-module derived data shared by checks
+        self.at_end: list[Callable[[], None]] = []  # checks that need the whole module seen
 
     # -- scopes -------------------------------------------------------------
     @property

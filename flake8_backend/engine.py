@@ -71,7 +71,9 @@ class Engine:
         ctx.module = ctx.scope = Scope("module", tree, None)
         prescan_module_imports(tree, ctx.module)
         self._walk(tree)
-        return sorted(ctx.findings)
+        for callback in ctx.at_end:
+            callback()
+        return sorted(set(ctx.findings))
 
     # -- the walk -------------------------------------------------------------
     def _walk(self, tree: ast.Module) -> None:

@@ -25,8 +25,7 @@ FUNCTION_SINKS = frozenset({
     "pandas.io.sql.read_sql_query",
 })
 SQL_KEYWORDS = {"sql", "query", "statement", "stmt", "operation", "sql_query", "raw_query"}
-# Words the engine's text prefilter looks for before dispatching SQL checks.
-SINK_WORDS = ("execute", "fetch", "sqlalchemy", "raw", "RawSQL", "read_sql")
+SINK_WORDS = ("execute", "fetch", "sqlalchemy", "raw", "RawSQL", "read_sql", "extra")
 
 LOOKS_LIKE_SQL = re.compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
@@ -36,36 +35,84 @@ LOOKS_LIKE_SQL = re.compile(
 
 @dataclass(frozen=True)
 class Sink:
-    """A call that executes SQL: its display name and the expression holding the SQL."""
+    """A call that executes SQL: its display name and the expressions holding the SQL."""
 
     label: str
-    sql: ast.expr
+    sqls: tuple[ast.expr, ...]
     call: ast.Call
     ambiguous: bool
     has_params: bool
 
 
 def find_sink(call: ast.Call, ctx) -> Sink | None:
-    """The SQL sink this call is, if any."""
+    """The SQL sink this call is, if any (memoized: every SQL rule asks about the same call)."""
+    memo = ctx.memo
+    if memo.get("sink-call") is call:
+        return memo["sink"]
+    sink = _find_sink(call, ctx)
+    memo["sink-call"], memo["sink"] = call, sink
+    return sink
+
+
+def _find_sink(call: ast.Call, ctx) -> Sink | None:
     func = call.func
+    methods, functions = _configured(ctx)
     if isinstance(func, ast.Attribute):
         name = func.attr
-        if name in METHOD_SINKS or name in AMBIGUOUS_METHOD_SINKS:
+        if name == "extra":
+            sqls = _extra_arguments(call)
+            return Sink(".extra", sqls, call, False, False) if sqls else None
+        if name in methods or name in AMBIGUOUS_METHOD_SINKS:
             sql = _sql_argument(call)
             if sql is None:
                 return None
             ambiguous = name in AMBIGUOUS_METHOD_SINKS and not _is_manager(func.value)
-            return Sink(f".{name}", sql, call, ambiguous, _has_params(call))
+            return Sink(f".{name}", (sql,), call, ambiguous, _has_params(call))
     qualname = ctx.qualname(func)
-    if qualname in FUNCTION_SINKS:
+    if qualname in functions:
         sql = _sql_argument(call)
         if sql is not None:
-            return Sink(qualname.rsplit(".", 1)[-1], sql, call, False, _has_params(call))
+            return Sink(qualname.rsplit(".", 1)[-1], (sql,), call, False, _has_params(call))
     return None
 
 
-def is_sink_call(node: ast.AST, ctx) -> bool:
-    return isinstance(node, ast.Call) and find_sink(node, ctx) is not None
+def _configured(ctx) -> tuple[frozenset[str], frozenset[str]]:
+    """Built-in sinks plus `extend-sql-sinks` (dotted: functions; plain: method names)."""
+    memo = ctx.memo
+    found = memo.get("sql-sinks")
+    if found is None:
+        extra = ctx.settings["extend-sql-sinks"]
+        methods = METHOD_SINKS | {e for e in extra if "." not in e}
+        functions = FUNCTION_SINKS | {e for e in extra if "." in e}
+        found = memo["sql-sinks"] = (methods, functions)
+    return found
+
+
+def sink_words(settings) -> tuple[str, ...]:
+    """Words the engine's text prefilter looks for before dispatching SQL checks."""
+    extra = tuple(e.rsplit(".", 1)[-1] for e in settings["extend-sql-sinks"])
+    return SINK_WORDS + extra
+
+
+def looks_like_sql(expr: ast.expr, ctx) -> bool:
+    """Whether the string's visible leading text starts with a SQL keyword."""
+    from flake8_backend.analysis.strings import leading_text
+
+    text = leading_text(expr, ctx)
+    return text is not None and bool(LOOKS_LIKE_SQL.match(text))
+
+
+def _extra_arguments(call: ast.Call) -> tuple[ast.expr, ...]:
+    """Django `QuerySet.extra(where=[...], select={...}, tables=[...], order_by=[...])`."""
+    found: list[ast.expr] = []
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg in ("where", "tables", "order_by") and isinstance(
+                value, (ast.List, ast.Tuple)):
+            found.extend(value.elts)
+        elif keyword.arg == "select" and isinstance(value, ast.Dict):
+            found.extend(v for v in value.values if v is not None)
+    return tuple(found)
 
 
 def _sql_argument(call: ast.Call) -> ast.expr | None:

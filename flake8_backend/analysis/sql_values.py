@@ -31,19 +31,22 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
     if isinstance(expr, ast.Constant):
         return True
     if isinstance(expr, ast.Name):
-        if _is_constant_name(expr.id, settings) or expr.id in settings["sql-safe-names"]:
+        if _safe_name(expr.id, settings):
             return True
         return depth < _MAX_DEPTH and _safe_bindings(expr, ctx, depth)
     if isinstance(expr, ast.Attribute):
-        return _is_constant_name(expr.attr, settings) or expr.attr in settings["sql-safe-names"]
+        return _safe_name(expr.attr, settings)
     if isinstance(expr, ast.Subscript):
         return _safe_value(expr.value, ctx, depth + 1) and isinstance(expr.slice, ast.Slice)
     if isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Name) and func.id in _NUMERIC_CALLS:
             return True
+        if isinstance(func, ast.Name) and func.id in ("str", "repr") and len(expr.args) == 1:
+            return _safe_value(expr.args[0], ctx, depth + 1)
         name = callee_name(func)
-        if name and re.search(settings["sql-safe-functions"], name):
+        if name and (re.search(settings["sql-safe-functions"], name)
+                     or _is_fragment_name(name, settings)):
             return True
         qualname = ctx.qualname(func)
         if qualname and qualname.startswith(_COMPOSITION_MODULES):
@@ -88,8 +91,15 @@ def _numeric_annotation(arg: ast.AST | None) -> bool:
     return False
 
 
-def _is_constant_name(name: str, settings) -> bool:
-    return re.match(settings["sql-constant-pattern"], name) is not None
+def _safe_name(name: str, settings) -> bool:
+    return (re.match(settings["sql-constant-pattern"], name) is not None
+            or name in settings["sql-safe-names"] or _is_fragment_name(name, settings))
+
+
+def _is_fragment_name(name: str, settings) -> bool:
+    """`where_sql`, `order_clause`: SQL fragments composed into SQL, checked where built."""
+    pattern = settings["sql-fragment-pattern"]
+    return bool(pattern) and re.search(pattern, name) is not None
 
 
 def _is_placeholder_join(call: ast.Call) -> bool:
@@ -130,3 +140,22 @@ def _is_number_arithmetic(expr: ast.BinOp) -> bool:
     return any(isinstance(side, ast.Constant) and isinstance(side.value, (int, float))
                and not isinstance(side.value, bool) for side in (expr.left, expr.right)) \
         and isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv))
+
+
+def describe(expr: ast.expr) -> str:
+    """A short name for a value in a message: `uid`, `self.table`, `quote(...)`."""
+    if isinstance(expr, ast.Call):
+        name = callee_name(expr.func)
+        if name in ("str", "repr", "format") and expr.args:
+            return describe(expr.args[0])
+        return f"{name}(...)" if name else "the value"
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    if parts:
+        return "..." + "." + ".".join(reversed(parts))
+    return "the value"

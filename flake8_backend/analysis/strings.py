@@ -22,45 +22,110 @@ _MAX_PARTS = 256
 PLACEHOLDER = re.compile(r"^\s*(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})\s*$")
 
 
-def text_parts(expr: ast.expr, ctx) -> Iterator[ast.expr]:
-    """Expressions whose text flows into `expr`, left to right, following local names."""
-    stack: list[ast.expr] = [expr]
+TEXT, OPERAND = "text", "operand"
+
+
+class Piece:
+    """One expression contributing to a string: its role and the operation that inserted it.
+
+    TEXT pieces are the string itself or its template (the left of `%`, the receiver of
+    `.format()`); OPERAND pieces are inserted into it (`+` operands, `%` and `.format()`
+    arguments, `join` elements, `.replace()` replacements), with `how` naming the operation.
+    """
+
+    __slots__ = ("node", "role", "how")
+
+    def __init__(self, node: ast.expr, role: str, how: str | None) -> None:
+        self.node, self.role, self.how = node, role, how
+
+
+def string_pieces(expr: ast.expr, ctx) -> list[Piece]:
+    """Pieces whose text flows into `expr`, left to right, following local names (memoized)."""
+    memo = ctx.memo
+    if memo.get("pieces-of") is expr:
+        return memo["pieces"]
+    pieces = list(_walk_pieces(expr, ctx))
+    memo["pieces-of"], memo["pieces"] = expr, pieces
+    return pieces
+
+
+def _walk_pieces(expr: ast.expr, ctx) -> Iterator[Piece]:
+    stack: list[Piece] = [Piece(expr, TEXT, None)]
     seen: set[int] = set()
     budget = _MAX_PARTS
     while stack and budget:
-        node = stack.pop()
+        piece = stack.pop()
         budget -= 1
-        yield node
+        yield piece
+        node, role, how = piece.node, piece.role, piece.how
+        push = stack.append
         if isinstance(node, ast.Name):
             for binding in ctx.reaching(node.id, node):
                 if id(binding) in seen:
                     continue
                 seen.add(id(binding))
                 if binding.kind == ASSIGN and binding.value is not None:
-                    stack.append(binding.value)
+                    push(Piece(binding.value, role, how))
                 elif binding.kind == AUG and isinstance(binding.value.op, ast.Add):
-                    stack.append(binding.value.value)
+                    push(Piece(binding.value.value, OPERAND, "+="))
         elif isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
-                stack.append(node.right)
-                stack.append(node.left)
+                push(Piece(node.right, OPERAND, "+"))
+                push(Piece(node.left, OPERAND, "+"))
             elif isinstance(node.op, ast.Mod):
-                stack.append(node.left)
-        elif isinstance(node, ast.IfExp):
-            stack.append(node.orelse)
-            stack.append(node.body)
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            stack.extend(reversed(node.elts))
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in _TEXT_METHODS:
-                if func.attr == "join":
-                    if node.args:
-                        stack.append(node.args[0])
+                args = node.right
+                if isinstance(args, (ast.Tuple, ast.List)):
+                    stack.extend(Piece(a, OPERAND, "%") for a in reversed(args.elts))
+                elif isinstance(args, ast.Dict):
+                    stack.extend(Piece(v, OPERAND, "%") for v in reversed(args.values) if v)
                 else:
-                    stack.append(func.value)
-            elif node.args and ctx.qualname(func) in _TEXT_FUNCTIONS:
-                stack.append(node.args[0])
+                    push(Piece(args, OPERAND, "%"))
+                push(Piece(node.left, role, how))
+        elif isinstance(node, ast.IfExp):
+            push(Piece(node.orelse, role, how))
+            push(Piece(node.body, role, how))
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            stack.extend(Piece(e, role, how) for e in reversed(node.elts))
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            push(Piece(node.elt, role, how))
+        elif isinstance(node, ast.Call):
+            _call_pieces(node, role, how, ctx, stack)
+
+
+def _call_pieces(node: ast.Call, role: str, how: str | None, ctx, stack: list[Piece]) -> None:
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _TEXT_METHODS:
+        name = func.attr
+        if name in ("format", "format_map"):
+            if _is_composition(func.value, ctx):
+                return  # psycopg.sql.SQL(...).format(...) quotes what it inserts
+            for keyword in reversed(node.keywords):
+                stack.append(Piece(keyword.value, OPERAND, ".format()"))
+            stack.extend(Piece(a, OPERAND, ".format()") for a in reversed(node.args))
+            stack.append(Piece(func.value, role, how))
+        elif name == "join":
+            if node.args:
+                stack.append(Piece(node.args[0], OPERAND, "join"))
+        elif name == "replace":
+            if len(node.args) > 1:
+                stack.append(Piece(node.args[1], OPERAND, ".replace()"))
+            stack.append(Piece(func.value, role, how))
+        else:
+            stack.append(Piece(func.value, role, how))
+    elif node.args and ctx.qualname(func) in _TEXT_FUNCTIONS:
+        stack.append(Piece(node.args[0], role, how))
+
+
+def _is_composition(receiver: ast.expr, ctx) -> bool:
+    if not isinstance(receiver, ast.Call):
+        return False
+    qualname = ctx.qualname(receiver.func) or ""
+    return qualname.startswith(("psycopg.sql.", "psycopg2.sql."))
+
+
+def text_parts(expr: ast.expr, ctx) -> Iterator[ast.expr]:
+    """Expressions whose text flows into `expr` (the nodes of `string_pieces`)."""
+    return (piece.node for piece in string_pieces(expr, ctx))
 
 
 def leading_text(expr: ast.expr, ctx) -> str | None:

@@ -1,5 +1,6 @@
 """Rule families. Importing this package registers every rule, in code order."""
 
 from flake8_backend.rules import sql_injection  # noqa: F401  BE001
+from flake8_backend.rules import sql_building  # noqa: F401  BE002
 from flake8_backend.rules import http_timeouts  # noqa: F401  BE014
 from flake8_backend.rules import bare_except  # noqa: F401  BE020

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 import re
 
-from flake8_backend.analysis.sql_sinks import LOOKS_LIKE_SQL, SINK_WORDS, Sink, find_sink
-from flake8_backend.analysis.sql_values import callee_name, is_safe_value
-from flake8_backend.analysis.strings import leading_text, literal_text, text_parts
+from flake8_backend.analysis.sql_sinks import Sink, find_sink, looks_like_sql, sink_words
+from flake8_backend.analysis.sql_values import describe, is_safe_value
+from flake8_backend.analysis.strings import literal_text, text_parts
 from flake8_backend.registry import Option, Rule, check, register
 
 BE001 = register(Rule(
@@ -45,6 +45,10 @@ BE001 = register(Rule(
                "Calls whose function name matches this pattern quote or escape their "
                "argument (`quote_identifier(t)`, `connection.ops.quote_name(c)`); "
                "interpolating their result is not reported."),
+        Option("sql-fragment-pattern", "regex", r"(?i)sql|clause|fragment|where|condition",
+               "Values whose name matches this pattern are SQL fragments (`where_sql`, "
+               "`order_clause`) composed into SQL, not data; they are checked where they are "
+               "built. An empty string turns the exemption off."),
     ),
     related=("ruff S608 / bandit B608 (text regex, no sink: flags prose, misses flow)",
              "semgrep formatted-sql-query", "BE002 sql-string-building"),
@@ -60,27 +64,23 @@ _IDENTIFIER_BEFORE = re.compile(
     re.IGNORECASE)
 
 
-@check(ast.Call, rules=(BE001,), needs=SINK_WORDS)
+@check(ast.Call, rules=(BE001,), needs=sink_words)
 def check_sql_fstring(node: ast.Call, ctx) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
         return
-    for part in text_parts(sink.sql, ctx):
-        if not isinstance(part, ast.JoinedStr):
-            continue
-        unsafe = _first_unsafe(part, ctx)
-        if unsafe is None:
-            continue
-        if sink.ambiguous and not _looks_like_sql(sink, ctx):
+    for sql in sink.sqls:
+        for part in text_parts(sql, ctx):
+            if not isinstance(part, ast.JoinedStr):
+                continue
+            unsafe = _first_unsafe(part, ctx)
+            if unsafe is None:
+                continue
+            if sink.ambiguous and not looks_like_sql(sql, ctx):
+                return
+            ctx.report(BE001, node, end=node.func, sink=sink.label.lstrip("."),
+                       value=describe(unsafe.value), hint=_hint(part, unsafe, sink))
             return
-        ctx.report(BE001, node, end=node.func, sink=sink.label.lstrip("."),
-                   value=_describe(unsafe.value), hint=_hint(part, unsafe, sink))
-        return
-
-
-def _looks_like_sql(sink: Sink, ctx) -> bool:
-    text = leading_text(sink.sql, ctx)
-    return text is not None and bool(LOOKS_LIKE_SQL.match(text))
 
 
 def _first_unsafe(fstring: ast.JoinedStr, ctx) -> ast.FormattedValue | None:
@@ -95,22 +95,6 @@ def _safe_interpolation(value: ast.FormattedValue, ctx) -> bool:
     if isinstance(spec, ast.JoinedStr) and literal_text(spec).rstrip().endswith(("d", "f", "e")):
         return True  # `{n:d}` / `{x:.2f}` only format numbers
     return is_safe_value(value.value, ctx)
-
-
-def _describe(expr: ast.expr) -> str:
-    if isinstance(expr, ast.Call):
-        name = callee_name(expr.func)
-        return f"{name}(...)" if name else "the value"
-    parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if isinstance(expr, ast.Name):
-        parts.append(expr.id)
-        return ".".join(reversed(parts))
-    if parts:
-        return "..." + "." + ".".join(reversed(parts))
-    return "the value"
 
 
 def _hint(fstring: ast.JoinedStr, unsafe: ast.FormattedValue, sink: Sink) -> str:

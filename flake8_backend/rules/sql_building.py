@@ -1,0 +1,164 @@
+"""BE002: SQL text built from values with `%`, `.format()`, `+`, `+=`, `join` or `.replace()`.
+
+Like BE001, tied to sinks and followed through local assignments, so a template
+held in a module constant (`SQL % name`) and `sql += str(uid)` chains are seen,
+which text-regex rules (ruff S608, bandit B608) miss. Values that cannot carry
+user text are exempt (constants, numbers, quoting calls, placeholder lists),
+and `psycopg.sql` composition is never building. A string that never reaches a
+visible sink is reported only when it is assigned to a `*sql*`/`*query*`/`stmt`
+name and reads like SQL.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from flake8_backend.analysis.scope import ASSIGN, AUG
+from flake8_backend.analysis.sql_sinks import find_sink, looks_like_sql, sink_words
+from flake8_backend.analysis.sql_values import describe, is_safe_value
+from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
+from flake8_backend.registry import Rule, check, register
+
+BE002 = register(Rule(
+    code="BE002",
+    name="sql-string-building",
+    message="SQL built with {how} {where}; pass `{value}` as a query parameter instead of "
+            "building the text",
+    summary="SQL text built with `%`, `.format()`, `+`, `+=`, `join` or `.replace()` reaches "
+            "a SQL sink.",
+    what="Checks for SQL whose text is built from values with `%`, `.format()`, `+`, `+=` "
+         "chains, `str.join` or `.replace()`, and reaches a SQL sink (DB-API `execute*`, "
+         "SQLAlchemy `text()`, Django `.raw()`/`.extra()`/`RawSQL()`, pandas `read_sql*`, "
+         "asyncpg `fetch*`), followed through local variables, reassignments and templates "
+         "held in module constants.",
+    why="Pasting a value into SQL text is SQL injection: a quote in the value rewrites the "
+        "query. The review guideline: write parameterized queries, never concatenate user "
+        "input into SQL. Text-regex linters miss `+=` chains, `join`, and templates kept in "
+        "constants; this rule follows them to the sink.",
+    bad="""\
+def find(cur, name):
+    cur.execute("SELECT id FROM users WHERE name = '%s'" % name)
+""",
+    good="""\
+def find(cur, name):
+    cur.execute("SELECT id FROM users WHERE name = %s", (name,))
+""",
+    severity="error",
+    related=("ruff S608 / bandit B608 (text regex, no sink)", "ruff S610/S611, bandit B610/B611 "
+             "(`extra`, `RawSQL`)", "semgrep formatted-sql-query", "BE001 sql-fstring"),
+    notes="Shares BE001's `sql-constant-pattern`, `sql-safe-names` and `sql-safe-functions` "
+          "options. Exempt: placeholder lists (`\", \".join([\"%s\"] * n)`), `psycopg.sql` "
+          "composition (`sql.SQL(...).format(sql.Identifier(col))`), and literals with "
+          "`%s`/`%(name)s` placeholders passed with parameters. A `*sql*`/`*query*`/`stmt` "
+          "variable that never reaches a visible sink is reported at its assignment when it "
+          "reads like SQL.",
+))
+
+_SQL_NAME = re.compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
+# The statement shapes ruff S608 looks for, used only for strings with no visible sink;
+# anchored at the start and with same-case keywords, so prose such as
+# "Select a value from the list" does not read like SQL (ruff#8717).
+_SHAPES = (r"select\s.*\sfrom\s|delete\s+from\s|insert\s+into\s.*\svalues\b|"
+           r"update\s.*\sset\s")
+_SHAPES_UPPER = (r"SELECT\s.*\sFROM\s|DELETE\s+FROM\s|INSERT\s+INTO\s.*\sVALUES\b|"
+                 r"UPDATE\s.*\sSET\s")
+_READS_LIKE_SQL = re.compile(rf"(?s)^\s*\(?\s*(?:{_SHAPES}|{_SHAPES_UPPER})")
+_STRUCTURAL = (ast.Constant, ast.JoinedStr, ast.IfExp, ast.List, ast.Tuple,
+               ast.ListComp, ast.GeneratorExp, ast.SetComp)
+
+
+@check(ast.Call, rules=(BE002,), needs=sink_words)
+def check_sql_building(node: ast.Call, ctx) -> None:
+    sink = find_sink(node, ctx)
+    if sink is None:
+        return
+    consumed = _consumed(ctx)
+    for sql in sink.sqls:
+        pieces = string_pieces(sql, ctx)
+        consumed.update(id(p.node) for p in pieces)
+        unsafe = _first_unsafe_piece(pieces, ctx)
+        if unsafe is None:
+            continue
+        if sink.ambiguous and not looks_like_sql(sql, ctx):
+            return
+        ctx.report(BE002, node, end=node.func, how=unsafe.how,
+                   where=f"reaches {sink.label.lstrip('.')}()", value=describe(unsafe.node))
+        return
+
+
+@check(ast.Assign, ast.AugAssign, rules=(BE002,),
+       needs=("sql", "SQL", "Sql", "query", "Query", "QUERY", "stmt", "STMT"))
+def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx) -> None:
+    """Building assigned to a SQL-named variable, reported later if no sink consumes it."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name) and _SQL_NAME.search(t.id)]
+    if not names:
+        return
+    value = node.value
+    if isinstance(node, ast.AugAssign):
+        if not isinstance(node.op, ast.Add):
+            return
+        before = string_pieces(node.target, ctx)
+        pieces = [*before, Piece(value, OPERAND, "+="), *string_pieces(value, ctx)[1:]]
+    else:
+        pieces = string_pieces(value, ctx)
+    unsafe = _first_unsafe_piece(pieces, ctx)
+    if unsafe is None or not _reads_like_sql(pieces):
+        return
+    consumed = _consumed(ctx)
+
+    def report_if_unconsumed() -> None:
+        if id(value) not in consumed:
+            ctx.report(BE002, node, end=targets[-1], how=unsafe.how,
+                       where=f"is assigned to `{names[0]}`", value=describe(unsafe.node))
+
+    ctx.at_end.append(report_if_unconsumed)
+
+
+def _consumed(ctx) -> set[int]:
+    """Ids of expressions that reached a sink in this module (BE002 reports those there)."""
+    found = ctx.memo.get("sql-consumed")
+    if found is None:
+        found = ctx.memo["sql-consumed"] = set()
+    return found
+
+
+def _first_unsafe_piece(pieces: list[Piece], ctx) -> Piece | None:
+    for piece in pieces:
+        if piece.role != OPERAND or piece.how is None:
+            continue
+        node = piece.node
+        if _is_structural(node):
+            continue  # its own pieces follow in the list
+        if isinstance(node, ast.Name) and _followed(node, ctx):
+            continue
+        if not is_safe_value(node, ctx):
+            return piece
+    return None
+
+
+def _followed(name: ast.Name, ctx) -> bool:
+    """A name whose every binding is an assignment we followed (so its pieces are listed)."""
+    bindings = ctx.reaching(name.id, name)
+    return bool(bindings) and all(b.kind in (ASSIGN, AUG) for b in bindings) and any(
+        b.kind == AUG or _is_structural(b.value) for b in bindings)
+
+
+def _is_structural(node: ast.AST | None) -> bool:
+    """Pieces the walk looks into: literals, concatenation, formatting, containers."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Add, ast.Mod))
+    return isinstance(node, _STRUCTURAL) or _is_text_call(node)
+
+
+def _is_text_call(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("format", "format_map", "join", "replace", "strip",
+                                   "lstrip", "rstrip", "lower", "upper"))
+
+
+def _reads_like_sql(pieces: list[Piece]) -> bool:
+    text = "".join(p.node.value for p in pieces
+                   if isinstance(p.node, ast.Constant) and isinstance(p.node.value, str))
+    return bool(_READS_LIKE_SQL.match(text))
