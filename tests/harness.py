@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,17 +53,39 @@ def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",")]
 
 
+def _statement_starts(text: str) -> dict[int, int]:
+    """Line -> first line of its token range, as flake8 maps `# noqa` after a multi-line string.
+
+    A comment after the closing quotes of a triple-quoted string refers to the string,
+    which is reported on its first line.
+    """
+    starts: dict[int, int] = {}
+    first = None
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        first = token.start[0] if first is None else min(first, token.start[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            for line in range(first, token.end[0] + 1):
+                starts[line] = first
+            first = None
+    return starts
+
+
 def parse_fixture(path: Path) -> Fixture:
     fixture = Fixture(path)
     config_lines = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    text = path.read_text(encoding="utf-8")
+    starts = _statement_starts(text)
+    for number, line in enumerate(text.splitlines(), start=1):
         if match := CONFIG.match(line):
             config_lines.append(match.group(1))
         for pattern, bucket in ((EXPECT, fixture.expected),
                                 (EXPECT_FLAKE8, fixture.expected_flake8_only),
                                 (OK, fixture.near_misses)):
             if match := pattern.search(line):
-                bucket.update((number, code) for code in _codes(match.group(1)))
+                target = starts.get(number, number)
+                bucket.update((target, code) for code in _codes(match.group(1)))
     fixture.config_toml = "\n".join(config_lines)
     return fixture
 

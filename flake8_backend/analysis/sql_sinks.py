@@ -27,6 +27,10 @@ FUNCTION_SINKS = frozenset({
 SQL_KEYWORDS = {"sql", "query", "statement", "stmt", "operation", "sql_query", "raw_query"}
 SINK_WORDS = ("execute", "fetch", "sqlalchemy", "raw", "RawSQL", "read_sql", "extra")
 
+# Variables whose name says they hold SQL, and the words the prefilter looks for.
+SQL_NAME = re.compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
+SQL_NAME_WORDS = ("sql", "SQL", "Sql", "query", "Query", "QUERY", "stmt", "STMT")
+
 LOOKS_LIKE_SQL = re.compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
     r"pragma|explain|grant|revoke|upsert|copy|call|exec|declare|set|show|vacuum|analyze)\b",

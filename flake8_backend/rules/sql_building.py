@@ -15,7 +15,8 @@ import ast
 import re
 
 from flake8_backend.analysis.scope import ASSIGN, AUG
-from flake8_backend.analysis.sql_sinks import find_sink, looks_like_sql, sink_words
+from flake8_backend.analysis.sql_sinks import (
+    SQL_NAME, SQL_NAME_WORDS, find_sink, looks_like_sql, sink_words)
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
 from flake8_backend.registry import Rule, check, register
@@ -55,7 +56,6 @@ def find(cur, name):
           "reads like SQL.",
 ))
 
-_SQL_NAME = re.compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
 # The statement shapes ruff S608 looks for, used only for strings with no visible sink;
 # anchored at the start and with same-case keywords, so prose such as
 # "Select a value from the list" does not read like SQL (ruff#8717).
@@ -87,12 +87,11 @@ def check_sql_building(node: ast.Call, ctx) -> None:
         return
 
 
-@check(ast.Assign, ast.AugAssign, rules=(BE002,),
-       needs=("sql", "SQL", "Sql", "query", "Query", "QUERY", "stmt", "STMT"))
+@check(ast.Assign, ast.AugAssign, rules=(BE002,), needs=SQL_NAME_WORDS)
 def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx) -> None:
     """Building assigned to a SQL-named variable, reported later if no sink consumes it."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    names = [t.id for t in targets if isinstance(t, ast.Name) and _SQL_NAME.search(t.id)]
+    names = [t.id for t in targets if isinstance(t, ast.Name) and SQL_NAME.search(t.id)]
     if not names:
         return
     value = node.value
