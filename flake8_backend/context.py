@@ -39,6 +39,7 @@ class ModuleContext:
         self.blocks: dict[int, tuple[int, int, int, int]] = {}
         self.memo: dict[str, object] = {}  # per-module derived data shared by checks
         self.at_end: list[Callable[[], None]] = []  # checks that need the whole module seen
+        self.expression_statement: ast.Expr | None = None  # the latest `Expr` statement walked
 
     # -- scopes -------------------------------------------------------------
     @property
@@ -100,6 +101,14 @@ class ModuleContext:
                 return None
             hops += 1
             expr = value
+
+    def expression_statement_is(self, call: ast.AST) -> bool:
+        """Whether `call` is a whole expression statement (`x.save()`, `await x.save()`)."""
+        stmt = self.expression_statement
+        if stmt is None:
+            return False
+        value = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+        return value is call
 
     # -- reporting ----------------------------------------------------------
     def enabled(self, rule: Rule) -> bool:

@@ -213,8 +213,47 @@ def _fact_with(engine: Engine, node: ast.With | ast.AsyncWith, push: Callable) -
 
 
 def _fact_for(engine: Engine, node: ast.For | ast.AsyncFor, push: Callable) -> bool:
+    """The iterable runs once, outside the loop; the body runs per item, inside it."""
     _bind_target(engine, node.target, None, node, OTHER)
-    return False
+    engine.push_block(push, node.orelse)
+    _push_loop(engine, push, node, lambda: engine.push_block(push, node.body))
+    push(node.target)
+    push(node.iter)
+    return True
+
+
+def _fact_while(engine: Engine, node: ast.While, push: Callable) -> bool:
+    engine.push_block(push, node.orelse)
+    _push_loop(engine, push, node, lambda: engine.push_block(push, node.body))
+    push(node.test)
+    return True
+
+
+def _fact_comprehension(engine: Engine, node: ast.ListComp | ast.SetComp | ast.GeneratorExp
+                        | ast.DictComp, push: Callable) -> bool:
+    """The first iterable is evaluated once outside; everything else runs per item."""
+    first, *rest = node.generators
+
+    def inner() -> None:
+        body = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        engine.push_all(push, [first.target, *first.ifs, *rest, *body])
+
+    _push_loop(engine, push, node, inner)
+    push(first.iter)
+    return True
+
+
+def _push_loop(engine: Engine, push: Callable, node: ast.AST, push_inside: Callable) -> None:
+    """Push markers so checks see `node` in `ctx.scope.loops` while its repeated part is walked."""
+    def enter() -> None:
+        engine.ctx.scope.loops.append(node)
+
+    def leave() -> None:
+        engine.ctx.scope.loops.pop()
+
+    push(_Marker(leave))
+    push_inside()
+    push(_Marker(enter))
 
 
 def _fact_import(engine: Engine, node: ast.Import | ast.ImportFrom, push: Callable) -> bool:
@@ -231,6 +270,7 @@ def _fact_global(engine: Engine, node: ast.Global | ast.Nonlocal, push: Callable
 
 
 def _fact_expr(engine: Engine, node: ast.Expr, push: Callable) -> bool:
+    engine.ctx.expression_statement = node
     call = node.value
     if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
             and isinstance(call.func.value, ast.Name) and call.func.attr in MUTATING_METHODS):
@@ -322,6 +362,11 @@ _FACTS: dict[type, Callable[[Engine, ast.AST, Callable], bool]] = {
     ast.AsyncWith: _fact_with,
     ast.For: _fact_for,
     ast.AsyncFor: _fact_for,
+    ast.While: _fact_while,
+    ast.ListComp: _fact_comprehension,
+    ast.SetComp: _fact_comprehension,
+    ast.GeneratorExp: _fact_comprehension,
+    ast.DictComp: _fact_comprehension,
     ast.Import: _fact_import,
     ast.ImportFrom: _fact_import,
     ast.Global: _fact_global,

@@ -55,7 +55,8 @@ def _pos_key(binding: Binding) -> Pos:
 class Scope:
     """A module, class or function body with the bindings recorded in it so far."""
 
-    __slots__ = ("kind", "node", "parent", "names", "globals", "attrs", "self_name", "cls")
+    __slots__ = ("kind", "node", "parent", "names", "globals", "attrs", "self_name", "cls",
+                 "loops")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind  # "module" | "class" | "function"
@@ -66,6 +67,7 @@ class Scope:
         self.attrs: dict[str, list[Binding]] = {}  # class scopes: self.<attr> bindings
         self.self_name: str | None = None  # functions defined in a class: first parameter
         self.cls: Scope | None = None  # functions defined in a class: that class scope
+        self.loops: list[ast.AST] = []  # enclosing loops and comprehensions, innermost last
 
     def add(self, name: str, binding: Binding) -> None:
         """Append a binding, keeping each name's list in source order."""

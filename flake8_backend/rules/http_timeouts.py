@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.scope import ASSIGN, MUTATE, WITH
+from flake8_backend.analysis.origins import bindings_of, made_by
+from flake8_backend.analysis.scope import ASSIGN, MUTATE
 from flake8_backend.registry import Option, Rule, check, register
 
 BE014 = register(Rule(
@@ -69,7 +70,7 @@ def check_requests_timeout(node: ast.Call, ctx) -> None:
         qualname = ctx.qualname(func)
         if qualname in MODULE_FUNCTIONS:
             label = f"requests.{func.attr}()"
-        elif _is_session(func.value, ctx, 0):
+        elif _is_session(func.value, ctx):
             label = f"{_receiver_label(func.value)}.{func.attr}()"
         else:
             return
@@ -90,25 +91,14 @@ def _factories(ctx) -> frozenset[str] | set[str]:
     return SESSION_FACTORIES | set(extra) if extra else SESSION_FACTORIES
 
 
-def _is_session(expr: ast.expr, ctx, hops: int) -> bool:
+def _is_session(expr: ast.expr, ctx) -> bool:
     """Whether `expr` holds a session made by a known factory in this function, class or module."""
     if isinstance(expr, ast.Call):
         return ctx.qualname(expr.func) in _factories(ctx)
-    if hops >= _MAX_HOPS:
+    if any(b.kind == MUTATE and _mounts_timeout_adapter(b.value)
+           for b in bindings_of(expr, ctx)):
         return False
-    if isinstance(expr, ast.Name):
-        bindings = ctx.reaching(expr.id, expr)
-    elif isinstance(expr, ast.Attribute):
-        bindings = ctx.attr_bindings(expr)
-    else:
-        return False
-    if any(b.kind == MUTATE and _mounts_timeout_adapter(b.value) for b in bindings):
-        return False
-    for binding in bindings:
-        if binding.kind in (ASSIGN, WITH) and binding.value is not None:
-            if _is_session(binding.value, ctx, hops + 1):
-                return True
-    return False
+    return made_by(expr, ctx, _factories(ctx))
 
 
 def _mounts_timeout_adapter(call: ast.AST | None) -> bool:
