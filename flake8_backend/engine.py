@@ -27,7 +27,8 @@ _SKIPPED_FIELDS = frozenset({
 })
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _AST = ast.AST
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Childless nodes no fact needs: skipped by the walk unless a check asks for them.
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias})
 
 
 class _Marker:
@@ -37,6 +38,13 @@ class _Marker:
 
     def __init__(self, callback: Callable[[], None]) -> None:
         self.callback = callback
+
+
+def _contains(source: str, word: str, present: dict[str, bool]) -> bool:
+    found = present.get(word)
+    if found is None:
+        found = present[word] = word in source
+    return found
 
 
 def _fields(cls: type) -> tuple[str, ...]:
@@ -55,11 +63,12 @@ class Engine:
         load_rules()
         self.ctx = ModuleContext(source, settings, filename)
         self.dispatch: dict[type, list[Callable]] = {}
+        present: dict[str, bool] = {}  # each prefilter word is searched for once per file
         for handler in HANDLERS:
             if not any(rule.code in settings.enabled for rule in handler.rules):
                 continue
             needs = handler.needs(settings) if callable(handler.needs) else handler.needs
-            if needs and not any(word in source for word in needs):
+            if needs and not any(_contains(source, word, present) for word in needs):
                 continue
             for node_type in handler.node_types:
                 self.dispatch.setdefault(node_type, []).append(handler.func)
@@ -77,42 +86,49 @@ class Engine:
 
     # -- the walk -------------------------------------------------------------
     def _walk(self, tree: ast.Module) -> None:
+        """Pop a node, record its facts, run its checks, push its children (source order).
+
+        This loop is the engine's hot path: leaf nodes no check or fact wants (names,
+        constants) are never pushed, and each step does a handful of dict lookups.
+        """
         ctx = self.ctx
         dispatch = self.dispatch
         blocks = ctx.blocks
+        facts = _FACTS
+        fields = _FIELDS
+        skip = _LEAVES.difference(dispatch)
+        stmt_type, ast_type, marker = ast.stmt, _AST, _Marker
         stack: list = [tree]
         pop, push = stack.pop, stack.append
-        facts = _FACTS
         while stack:
             node = pop()
             cls = node.__class__
-            if cls is _Marker:
+            if cls is marker:
                 node.callback()
                 continue
             fact = facts.get(cls)
-            if fact is not None and fact(self, node, push):
-                children_done = True
-            else:
-                children_done = False
+            done = fact is not None and fact(self, node, push)
             funcs = dispatch.get(cls)
             if funcs is not None:
                 for func in funcs:
                     func(node, ctx)
-            if children_done:
+            if done:
                 continue
-            for name in _FIELDS.get(cls) or _fields(cls):
+            for name in fields.get(cls) or _fields(cls):
                 value = getattr(node, name, None)
                 if value is None:
                     continue
                 if value.__class__ is list:
-                    if value and isinstance(value[0], ast.stmt):
+                    if not value:
+                        continue
+                    if isinstance(value[0], stmt_type):
                         span = span_of(value)
                         for item in value:
                             blocks[id(item)] = span
                     for item in reversed(value):
-                        if isinstance(item, _AST):
+                        if item.__class__ not in skip and isinstance(item, ast_type):
                             push(item)
-                elif isinstance(value, _AST):
+                elif value.__class__ not in skip and isinstance(value, ast_type):
                     push(value)
 
     def push_block(self, push: Callable, stmts: list[ast.stmt]) -> None:

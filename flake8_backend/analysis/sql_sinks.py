@@ -72,12 +72,21 @@ def _find_sink(call: ast.Call, ctx) -> Sink | None:
                 return None
             ambiguous = name in AMBIGUOUS_METHOD_SINKS and not _is_manager(func.value)
             return Sink(f".{name}", (sql,), call, ambiguous, _has_params(call))
+    if isinstance(func, ast.Attribute) and func.attr not in _function_names(ctx, functions):
+        return None  # `x.y.text(...)` keeps its last name through aliases: skip the lookup
     qualname = ctx.qualname(func)
     if qualname in functions:
         sql = _sql_argument(call)
         if sql is not None:
             return Sink(qualname.rsplit(".", 1)[-1], (sql,), call, False, _has_params(call))
     return None
+
+
+def _function_names(ctx, functions: frozenset[str]) -> frozenset[str]:
+    found = ctx.memo.get("sql-sink-names")
+    if found is None:
+        found = ctx.memo["sql-sink-names"] = frozenset(f.rsplit(".", 1)[-1] for f in functions)
+    return found
 
 
 def _configured(ctx) -> tuple[frozenset[str], frozenset[str]]:

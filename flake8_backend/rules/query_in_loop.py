@@ -78,12 +78,12 @@ def _needs(settings) -> tuple[str, ...]:
 @check(ast.Call, rules=(BE004,), needs=_needs)
 def check_query_in_loop(node: ast.Call, ctx) -> None:
     loops = ctx.scope.loops if ctx.scope is not None else ()
-    if not loops:
+    if not loops or _excluded(ctx):
         return
-    repeating = [loop for loop in loops if not _fixed(loop) and not _batches(loop)]
-    if not repeating or _excluded(ctx):
+    repeating, rows = _repeating(loops, ctx)
+    if not repeating:
         return
-    db = classify(node, ctx, _row_names(repeating))
+    db = classify(node, ctx, rows)
     if db is None:
         return
     if db.family == "sql" and not _fixed_statement(db.sql, repeating[-1], ctx):
@@ -91,6 +91,17 @@ def check_query_in_loop(node: ast.Call, ctx) -> None:
     if db.family == "manager" and any(k.arg and k.arg.endswith("__in") for k in node.keywords):
         return  # `filter(id__in=batch)`: already one query per batch
     ctx.report(BE004, node, end=node.func, call=db.label, line=repeating[-1].lineno)
+
+
+def _repeating(loops: list[ast.AST], ctx) -> tuple[list[ast.AST], frozenset[str]]:
+    """The loops over data among `loops`, and the names holding their rows (memoized)."""
+    memo = ctx.memo
+    key = ("repeating", id(loops[-1]), len(loops))
+    found = memo.get(key)
+    if found is None:
+        repeating = [loop for loop in loops if not _fixed(loop) and not _batches(loop)]
+        found = memo[key] = (repeating, _row_names(repeating))
+    return found
 
 
 def _excluded(ctx) -> bool:
