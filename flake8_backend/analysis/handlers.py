@@ -1,0 +1,65 @@
+"""Route-handler detection, shared by the rules about request-time work.
+
+A handler runs once per request, so work that is fine in a script (opening a
+connection, loading a whole table) becomes a per-request cost there. Detected:
+`@<any>.get/post/put/patch/delete/route/api_route/websocket(...)` decorators
+(Flask, FastAPI, Starlette, Quart, Sanic, aiohttp `routes`), DRF `@api_view`,
+methods of `APIView`/`ViewSet`-style classes, and Django function views (first
+parameter `request`) in `views.py` modules. Nested functions inside a handler
+are not handlers themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_backend.analysis.scope import Scope
+
+ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
+                              "route", "api_route", "websocket"})
+VIEW_DECORATORS = frozenset({"api_view", "action"})
+VIEW_BASES = ("APIView", "ViewSet", "GenericAPIView", "ModelViewSet", "GenericViewSet",
+              "ReadOnlyModelViewSet", "View", "HTTPEndpoint", "MethodView")
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "list",
+                          "retrieve", "create", "update", "partial_update", "destroy",
+                          "dispatch"})
+
+
+def current_handler(ctx) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The route handler whose body is being walked (the innermost function must be it)."""
+    scope = ctx.function
+    if scope is None or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    memo = ctx.memo
+    key = ("handler", id(scope.node))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = is_handler(scope, ctx.filename)
+    return scope.node if found else None
+
+
+def is_handler(scope: Scope, filename: str) -> bool:
+    node = scope.node
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if isinstance(target, ast.Attribute) and name in ROUTE_DECORATORS:
+            return True
+        if name in VIEW_DECORATORS:
+            return True
+    parent = scope.parent
+    if parent is not None and parent.kind == "class" and node.name in VIEW_METHODS:
+        return _is_view_class(parent.node)
+    if parent is not None and parent.kind == "module":
+        args = node.args.posonlyargs + node.args.args
+        base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+        return bool(args) and args[0].arg == "request" and base in ("views.py", "api.py")
+    return False
+
+
+def _is_view_class(cls: ast.ClassDef) -> bool:
+    for base in cls.bases:
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        if name.endswith(VIEW_BASES):
+            return True
+    return False
