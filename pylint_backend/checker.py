@@ -9,6 +9,7 @@ generated from the registry; `# pylint: disable=<symbol>` is handled by pylint,
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import Any
 
@@ -66,7 +67,9 @@ class BackendChecker(BaseRawFileChecker):
         findings = lint_tree_safely(tree, source, self._settings or load_settings(), node.file)
         if not findings:
             return
-        lines = source.splitlines(keepends=True)
+        # Only \n, \r\n and \r end lines for the tokenizer (and so for `ast` line numbers);
+        # str.splitlines() would also split on form feeds and U+2028.
+        lines = io.StringIO(source, newline="").readlines()
         if file_is_ignored(lines):
             return
         mapping = noqa_line_mapping(lines) if "noqa" in source.lower() else {}

@@ -36,8 +36,11 @@ def project(tmp_path, monkeypatch):
 
 
 def test_defaults_enable_every_default_rule():
+    from flake8_backend.registry import RULES
+
     settings = build_settings()
-    assert settings.enabled == {"BE001", "BE014", "BE020"}
+    assert settings.enabled == {code for code, rule in RULES.items() if rule.default_enabled}
+    assert {"BE001", "BE014", "BE020"} <= settings.enabled
     assert settings["bare-except-strict"] is False
     assert settings["forwarded-kwargs"] == "skip"
 

@@ -36,8 +36,10 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
         return depth < _MAX_DEPTH and _safe_bindings(expr, ctx, depth)
     if isinstance(expr, ast.Attribute):
         return _safe_name(expr.attr, settings)
+    if depth >= _MAX_DEPTH:
+        return False  # bounded: deep nesting is never proven safe
     if isinstance(expr, ast.Subscript):
-        return _safe_value(expr.value, ctx, depth + 1) and isinstance(expr.slice, ast.Slice)
+        return isinstance(expr.slice, ast.Slice) and _safe_value(expr.value, ctx, depth + 1)
     if isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Name) and func.id in _NUMERIC_CALLS:
@@ -146,7 +148,8 @@ def describe(expr: ast.expr) -> str:
     """A short name for a value in a message: `uid`, `self.table`, `quote(...)`."""
     if isinstance(expr, ast.Call):
         name = callee_name(expr.func)
-        if name in ("str", "repr", "format") and expr.args:
+        if name in ("str", "repr", "format") and expr.args and isinstance(
+                expr.args[0], (ast.Name, ast.Attribute)):
             return describe(expr.args[0])
         return f"{name}(...)" if name else "the value"
     parts = []

@@ -18,7 +18,7 @@ from flake8_backend.analysis.scope import ASSIGN, AUG
 _TEXT_METHODS = frozenset({"format", "format_map", "replace", "strip", "lstrip", "rstrip",
                            "lower", "upper", "join"})
 _TEXT_FUNCTIONS = frozenset({"textwrap.dedent", "inspect.cleandoc"})
-_MAX_PARTS = 256
+_MAX_PARTS = 256  # pieces other than `+`/`%` nodes followed per sink
 PLACEHOLDER = re.compile(r"^\s*(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})\s*$")
 
 
@@ -55,9 +55,10 @@ def _walk_pieces(expr: ast.expr, ctx) -> Iterator[Piece]:
     budget = _MAX_PARTS
     while stack and budget:
         piece = stack.pop()
-        budget -= 1
-        yield piece
         node, role, how = piece.node, piece.role, piece.how
+        if not isinstance(node, ast.BinOp):
+            budget -= 1  # a long `+` spine costs no budget: its leaves are what count
+        yield piece
         push = stack.append
         if isinstance(node, ast.Name):
             for binding in ctx.reaching(node.id, node):
