@@ -143,8 +143,8 @@ def test_sarif_clean_run_and_rerun_stay_one_valid_document(project):
 def test_github_annotations(project):
     lines = flake8("github", "app.py").splitlines()
     assert ("::warning file=app.py,line=3,col=8,title=BE014 requests-without-timeout::"
-            "requests.get() has no timeout; pass timeout=(connect, read), e.g. "
-            "timeout=(3.05, 27)") in lines
+            "requests.get() has no timeout; pass timeout=(3.05, 27) (connect, read "
+            "seconds)") in lines
     assert any(line.startswith("::error file=app.py,line=7,col=12,title=BE001 sql-fstring::")
                for line in lines)
     assert "::warning file=app.py,line=13,col=80,title=E501::line too long (90 > 79 characters)" \

@@ -19,7 +19,7 @@ from flake8_backend.registry import Option, Rule, check, register
 BE014 = register(Rule(
     code="BE014",
     name="requests-without-timeout",
-    message="{call} {problem}; pass timeout=(connect, read), e.g. timeout=(3.05, 27)",
+    message="{call} {problem}; pass timeout={suggestion} (connect, read seconds)",
     summary="`requests` call with no timeout, `timeout=None`, or a `None` in the timeout tuple.",
     what="Checks for `requests` calls that can block forever: the module verbs "
          "(`get`, `post`, ...) and `requests.request()`, and the same methods on "
@@ -35,6 +35,9 @@ BE014 = register(Rule(
                "`skip`: a call forwarding `**kwargs` may carry a timeout and is not reported "
                "(unless the dict is a local literal without \"timeout\"); `flag`: report it.",
                choices=("skip", "flag")),
+        Option("timeout-suggestion", "str", "(3.05, 27)",
+               "The timeout the message suggests, e.g. your service's standard `(2, 10)` or "
+               "`HTTP_TIMEOUT`, so a mass fix is one search-and-replace."),
         Option("extend-session-factories", "list", (),
                "Dotted names of extra callables that return `requests`-style sessions with no "
                "default timeout, e.g. `myapp.http.make_session`."),
@@ -83,7 +86,8 @@ def check_requests_timeout(node: ast.Call, ctx) -> None:
         return
     problem = _timeout_problem(node, ctx)
     if problem is not None:
-        ctx.report(BE014, node, end=func, call=label, problem=problem)
+        ctx.report(BE014, node, end=func, call=label, problem=problem,
+                   suggestion=ctx.settings["timeout-suggestion"])
 
 
 def _factories(ctx) -> frozenset[str] | set[str]:
