@@ -128,8 +128,9 @@ def rule_page(rule: Rule) -> str:
         "",
         f"- One line, in flake8 and pylint alike: `# noqa: {rule.code}` at the end of the "
         "line the finding is reported on (the first line of the flagged code).",
-        f"- pylint also accepts `# pylint: disable={rule.name}` (by symbol; pylint id "
-        f"`{rule.pylint_id}`). pylint rejects the `{rule.code}` code in that comment.",
+        f"- pylint also accepts `# pylint: disable={rule.name}` or "
+        f"`# pylint: disable={rule.code}` (pylint id `{rule.pylint_id}`), and "
+        f"`--disable={rule.code}` on its command line.",
         f"- Everywhere: `disable = [\"{rule.code}\"]` under `[tool.flake8-backend]` in "
         f"pyproject.toml, or `extend-ignore = {rule.code}` in the flake8 configuration.",
         "",

@@ -24,8 +24,11 @@ from pylint_backend.noqa import file_is_ignored, is_suppressed, noqa_line_mappin
 load_rules()
 
 
-def _messages() -> dict[str, tuple[str, str, str]]:
-    return {rule.pylint_id: ("%s", rule.name, f"{rule.summary} {rule.why}")
+def _messages() -> dict[str, tuple]:
+    """One message per rule. The BE code is registered as an old name of the symbol, so
+    `# pylint: disable=BE014` and `--disable=BE014` work as well as the symbol."""
+    return {rule.pylint_id: ("%s", rule.name, f"{rule.summary} {rule.why}",
+                             {"old_names": [(f"I73{rule.code[-2:]}", rule.code)]})
             for rule in RULES.values()}
 
 

@@ -22,8 +22,8 @@ def noqa_file(tmp_path, monkeypatch):
 
 def test_engine_reports_every_line_front_ends_filter(noqa_file):
     fixture, target = noqa_file
-    # The engine knows nothing of comments: all 9 findings exist before suppression.
-    assert len(engine_hits(target)) == 9
+    # The engine knows nothing of comments: all 10 findings exist before suppression.
+    assert len(engine_hits(target)) == 10
 
 
 def test_flake8_applies_noqa(noqa_file):
@@ -51,6 +51,14 @@ def test_flake8_noqa_with_code_on_a_code_line_does_not_silence_the_file(tmp_path
                       encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert flake8_hits(target) == pylint_hits(target) == {(2, "BE014")}
+
+
+def test_pylint_accepts_the_be_code_on_its_command_line(tmp_path, monkeypatch):
+    target = tmp_path / "cli.py"
+    target.write_text("import requests\nrequests.get('a')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert pylint_hits(target) == {(2, "BE014")}
+    assert pylint_hits(target, "--disable=BE014") == set()
 
 
 def test_pylint_disable_next_and_block(tmp_path, monkeypatch):
