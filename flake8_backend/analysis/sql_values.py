@@ -17,6 +17,8 @@ from flake8_backend.analysis.strings import PLACEHOLDER, literal_text
 _NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max"})
 _NUMERIC_ANNOTATIONS = frozenset({"int", "float", "bool", "Decimal", "UUID", "uuid.UUID"})
 _COMPOSITION_MODULES = ("psycopg.sql.", "psycopg2.sql.")
+# Generated locally from randomness: hex digits and dashes only.
+_RANDOM_TOKENS = frozenset({"secrets.token_hex", "uuid.uuid4", "uuid.uuid1", "os.urandom"})
 _MAX_DEPTH = 4
 
 
@@ -53,7 +55,12 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
         qualname = ctx.qualname(func)
         if qualname and qualname.startswith(_COMPOSITION_MODULES):
             return True  # psycopg.sql composables are quoted when rendered
+        if qualname in _RANDOM_TOKENS:
+            return True
         return _is_placeholder_join(expr)
+    if isinstance(expr, ast.JoinedStr):  # f"tmp_{secrets.token_hex(8)}"
+        return all(_safe_value(v.value, ctx, depth + 1) for v in expr.values
+                   if isinstance(v, ast.FormattedValue))
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
         return _is_placeholder_repeat(expr)
     if isinstance(expr, ast.BinOp):
