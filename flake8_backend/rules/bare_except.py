@@ -61,7 +61,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
-@check(ast.ExceptHandler, rules=(BE020,), needs=("except",))
+@check(ast.ExceptHandler, rules=(BE020,), needs=("except:", "except :"))
 def check_bare_except(node: ast.ExceptHandler, ctx) -> None:
     if node.type is not None:
         return

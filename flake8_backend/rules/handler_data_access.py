@@ -112,7 +112,7 @@ _CONNECTION_WORDS = ("connect", "create_engine", "create_async_engine", "Redis",
 
 
 # -- BE005 --------------------------------------------------------------------
-@check(ast.Call, rules=(BE005,), needs=("all", "fetchall"))
+@check(ast.Call, rules=(BE005,), needs=(".all(", "fetchall"))
 def check_unbounded_query(node: ast.Call, ctx) -> None:
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr not in ("all", "fetchall", "execute"):
@@ -130,7 +130,7 @@ def check_unbounded_query(node: ast.Call, ctx) -> None:
         ctx.report(BE005, node, end=func, call="fetchall()", handler=handler.name)
 
 
-@check(ast.Subscript, rules=(BE005,), needs=("all",))
+@check(ast.Subscript, rules=(BE005,), needs=(".all(",))
 def note_sliced_queries(node: ast.Subscript, ctx) -> None:
     """`Order.objects.all()[:20]`: the subscript is walked before the call it bounds."""
     if isinstance(node.slice, ast.Slice) and node.slice.upper is not None:
