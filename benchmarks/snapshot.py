@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Every finding of the engine on the pinned corpus, kept as a reviewed snapshot.
+
+A rule change that adds or loses findings on real code shows up as a diff of
+`tests/snapshots/corpus_findings.txt` in review, instead of going unnoticed.
+`tests/test_corpus.py` compares against the same file through this module.
+
+Usage::
+
+    python benchmarks/snapshot.py            # rewrite the snapshot
+    python benchmarks/snapshot.py --check    # exit 1 and print a diff if it changed
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SNAPSHOT = REPO / "tests" / "snapshots" / "corpus_findings.txt"
+UPDATE_COMMAND = "python benchmarks/snapshot.py"
+
+
+def load_corpus_module() -> Any:
+    """`benchmarks/corpus.py`, imported by path so callers need no package setup."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import corpus  # noqa: PLC0415 - path set just above
+
+    return corpus
+
+
+def corpus_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions meaning "the corpus is not available" (network, pip, hash mismatch)."""
+    return (load_corpus_module().CorpusError, OSError)
+
+
+def fetch_corpus() -> tuple[Path, list[Path]]:
+    """The corpus root and its sorted files, downloading once if needed."""
+    corpus = load_corpus_module()
+    root = corpus.ensure_corpus(quiet=True)
+    return root, corpus.corpus_files(root)
+
+
+def display_path(root: Path, path: Path) -> str:
+    """`<package-version>/<path in the package>`, POSIX, the same on every machine."""
+    return path.relative_to(root).as_posix()
+
+
+@dataclass
+class EngineRun:
+    """Findings per corpus file, plus what could not be checked."""
+
+    findings: list[tuple[str, Any]] = field(default_factory=list)  # (display path, Finding)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (display path, exception)
+    unparsable: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+def run_engine(root: Path, files: list[Path], settings: Any = None) -> EngineRun:
+    """Lint every file like the front ends do (`lint_tree_safely`), collecting crashes.
+
+    With FLAKE8_BACKEND_RAISE=1 an internal error surfaces here as an exception and is
+    recorded against its file; without it the engine logs it and drops the file's findings.
+    """
+    from flake8_backend.config import default_settings
+    from flake8_backend.engine import lint_tree_safely, parse_source
+
+    settings = settings or default_settings()
+    run = EngineRun(files=len(files))
+    for path in files:
+        shown = display_path(root, path)
+        with warnings.catch_warnings():  # corpus code has invalid escapes; not our findings
+            warnings.simplefilter("ignore")
+            parsed = parse_source(path.read_bytes(), str(path))
+        if parsed is None:
+            run.unparsable.append(shown)
+            continue
+        tree, text = parsed
+        try:
+            found = lint_tree_safely(tree, text, settings, str(path))
+        except Exception as exc:  # noqa: BLE001 - collected and reported per file
+            run.errors.append((shown, f"{type(exc).__name__}: {exc}"))
+            continue
+        run.findings.extend((shown, finding) for finding in found)
+    return run
+
+
+def render(run: EngineRun, settings: Any = None) -> str:
+    """The snapshot text: a header, then one finding per line in (path, line, col) order.
+
+    Columns are 1-based, as flake8 and ruff print them.
+    """
+    from flake8_backend.config import default_settings
+
+    corpus = load_corpus_module()
+    settings = settings or default_settings()
+    packages = ", ".join(f"{name}-{pin.version}" for name, pin in sorted(corpus.PACKAGES.items()))
+    ordered = sorted(run.findings, key=lambda item: (item[0], item[1].line, item[1].col,
+                                                     item[1].message))
+    lines = [
+        f"# flake8-backend findings on the pinned corpus: {packages}",
+        f"# rules enabled by default: {', '.join(sorted(settings.enabled))}; "
+        f"columns are 1-based; regenerate with: {UPDATE_COMMAND}",
+    ]
+    lines.extend(f"{path}:{f.line}:{f.col + 1}: {f.message}" for path, f in ordered)
+    return "\n".join(lines) + "\n"
+
+
+def snapshot_diff(expected: str, actual: str) -> list[str]:
+    """Unified diff from the stored snapshot to the current findings."""
+    return list(difflib.unified_diff(
+        expected.splitlines(), actual.splitlines(),
+        fromfile="tests/snapshots/corpus_findings.txt (stored)",
+        tofile="current findings", lineterm=""))
+
+
+def current_text() -> tuple[str, EngineRun]:
+    """Fetch the corpus and render the findings, with internal errors raised, not logged."""
+    os.environ["FLAKE8_BACKEND_RAISE"] = "1"
+    root, files = fetch_corpus()
+    run = run_engine(root, files)
+    return render(run), run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the stored snapshot instead of rewriting it")
+    parser.add_argument("--path", type=Path, default=SNAPSHOT,
+                        help="snapshot file (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        text, run = current_text()
+    except corpus_errors() as exc:
+        print(f"snapshot: error: corpus unavailable: {exc}", file=sys.stderr)
+        return 2
+    for shown, error in run.errors:
+        print(f"snapshot: error: engine crashed on {shown}: {error}", file=sys.stderr)
+    if run.errors:
+        return 1
+    if args.check:
+        stored = args.path.read_text(encoding="utf-8") if args.path.is_file() else ""
+        diff = snapshot_diff(stored, text)
+        if diff:
+            print("\n".join(diff))
+            print(f"snapshot: findings changed; review, then update with: {UPDATE_COMMAND}",
+                  file=sys.stderr)
+            return 1
+        print(f"snapshot: {len(run.findings)} findings, unchanged")
+        return 0
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(text, encoding="utf-8", newline="\n")
+    print(f"snapshot: wrote {len(run.findings)} findings from {run.files} files "
+          f"({len(run.unparsable)} unparsable) to {args.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The rules on real backend code: no crash anywhere, and no unreviewed change in findings.
+
+The pinned corpus (`benchmarks/corpus.py`) is downloaded on first use. Without
+network access these tests fail, naming the cause; set FLAKE8_BACKEND_SKIP_CORPUS=1
+to skip them instead. The engine runs once per settings and is shared by the tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from flake8_backend.config import build_settings, default_settings
+
+pytestmark = pytest.mark.corpus
+
+_SNAPSHOT_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "snapshot.py"
+_SHOWN_DIFF_LINES = 60
+
+
+def _load_snapshot_module():
+    """`benchmarks/snapshot.py` is a script, not a package: load it by path."""
+    spec = importlib.util.spec_from_file_location("_be_corpus_snapshot", _SNAPSHOT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+snapshot = _load_snapshot_module()
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """(root, files), or a clear failure (or skip, when asked) if it cannot be fetched."""
+    try:
+        return snapshot.fetch_corpus()
+    except snapshot.corpus_errors() as exc:
+        problem = str(exc)  # reported outside the handler, without a chained traceback
+    if os.environ.get("FLAKE8_BACKEND_SKIP_CORPUS") == "1":
+        pytest.skip(f"corpus unavailable ({problem}); skipped: FLAKE8_BACKEND_SKIP_CORPUS=1")
+    pytest.fail(f"the pinned corpus could not be fetched: {problem}\n"
+                "Fetch it with `python benchmarks/corpus.py` (needs network), or set "
+                "FLAKE8_BACKEND_SKIP_CORPUS=1 to skip the corpus tests.", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def runs(corpus):
+    """Engine runs with every rule on and with the defaults; one pass when they coincide."""
+    root, files = corpus
+    every = build_settings({"enable": ["BE"]}, "test_corpus")
+    defaults = default_settings()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FLAKE8_BACKEND_RAISE", "1")
+        all_rules = snapshot.run_engine(root, files, every)
+        same = every.enabled == defaults.enabled  # `enable` is the only value that differs
+        default_run = all_rules if same else snapshot.run_engine(root, files, defaults)
+    return all_rules, default_run
+
+
+def test_every_rule_runs_on_the_whole_corpus_without_exceptions(runs):
+    all_rules, _ = runs
+    assert all_rules.files > 0
+    if all_rules.errors:
+        listing = "\n".join(f"  {path}: {error}" for path, error in all_rules.errors)
+        pytest.fail(f"the engine raised on {len(all_rules.errors)} of {all_rules.files} corpus "
+                    f"files (FLAKE8_BACKEND_RAISE=1):\n{listing}", pytrace=False)
+
+
+def test_findings_match_the_snapshot(runs):
+    _, default_run = runs
+    if default_run.errors:
+        pytest.fail("the engine raised on corpus files; see the no-exception test",
+                    pytrace=False)
+    if not snapshot.SNAPSHOT.is_file():
+        pytest.fail(f"no snapshot at {snapshot.SNAPSHOT}; create it with "
+                    f"`{snapshot.UPDATE_COMMAND}` and review it", pytrace=False)
+    stored = snapshot.SNAPSHOT.read_text(encoding="utf-8")
+    diff = snapshot.snapshot_diff(stored, snapshot.render(default_run))
+    if diff:
+        shown = diff[:_SHOWN_DIFF_LINES]
+        more = len(diff) - len(shown)
+        if more:
+            shown.append(f"... {more} more diff lines")
+        pytest.fail("findings on the corpus changed:\n" + "\n".join(shown)
+                    + f"\nIf the change is intended, update the snapshot with "
+                    f"`{snapshot.UPDATE_COMMAND}` and review its diff.", pytrace=False)
