@@ -27,9 +27,10 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
 
 def current_handler(ctx) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The route handler whose body is being walked (the innermost function must be it)."""
-    scope = ctx.function
-    if scope is None or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
+    scope = ctx.scope
+    if scope is None or scope.kind != "function" or not isinstance(
+            scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None  # module or class level, or a lambda: not a handler body
     memo = ctx.memo
     key = ("handler", id(scope.node))
     found = memo.get(key)

@@ -231,12 +231,12 @@ def _connection_needs(settings) -> tuple[str, ...]:
 
 @check(ast.Call, rules=(BE006,), needs=_connection_needs)
 def check_connection_per_request(node: ast.Call, ctx) -> None:
+    handler = current_handler(ctx)  # memoized per function: most calls end here
+    if handler is None:
+        return
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     if not name or not any(word in name for word in _connection_needs(ctx.settings)):
-        return
-    handler = current_handler(ctx)
-    if handler is None:
         return
     qualname = ctx.qualname(func)
     factories = CONNECTION_FACTORIES | set(ctx.settings["extend-connection-factories"])
