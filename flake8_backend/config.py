@@ -8,6 +8,7 @@ so the front ends can print it and exit non-zero instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -176,8 +177,18 @@ def build_settings(
 
 def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = None,
                   native_source: str = "option") -> Settings:
-    """Settings for a run: the nearest pyproject.toml's table plus native overrides."""
-    path = find_pyproject(start)
+    """Settings for a run: the nearest pyproject.toml's table plus native overrides.
+
+    FLAKE8_BACKEND_CONFIG names a TOML file to use instead of the discovered one (for CI
+    jobs and editors whose working directory is not the project).
+    """
+    override = os.environ.get("FLAKE8_BACKEND_CONFIG")
+    if override:
+        path: Path | None = Path(override)
+        if not path.is_file():
+            raise ConfigError(f"FLAKE8_BACKEND_CONFIG: {override}: no such file")
+    else:
+        path = find_pyproject(start)
     table = read_table(path) if path else {}
     return build_settings(table, str(path) if path else "defaults", native, native_source)
 

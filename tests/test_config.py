@@ -83,6 +83,19 @@ def test_config_found_from_a_parent_directory(tmp_path, monkeypatch):
     assert load_settings()["bare-except-strict"] is True
 
 
+def test_config_file_from_the_environment_wins(tmp_path, monkeypatch):
+    write_project(tmp_path, "bare-except-strict = true")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_settings()["bare-except-strict"] is False
+    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(tmp_path / "pyproject.toml"))
+    assert load_settings()["bare-except-strict"] is True
+    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="FLAKE8_BACKEND_CONFIG: .*missing.toml: no such file"):
+        load_settings()
+
+
 def test_nearest_pyproject_without_table_means_defaults(tmp_path, monkeypatch):
     write_project(tmp_path, "bare-except-strict = true")
     nested = tmp_path / "sub"
