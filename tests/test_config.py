@@ -84,12 +84,13 @@ def test_config_found_from_a_parent_directory(tmp_path, monkeypatch):
 
 
 def test_config_file_from_the_environment_wins(tmp_path, monkeypatch):
-    write_project(tmp_path, "bare-except-strict = true")
-    elsewhere = tmp_path / "elsewhere"
+    project_dir, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project_dir.mkdir()
     elsewhere.mkdir()
+    write_project(project_dir, "bare-except-strict = true")
     monkeypatch.chdir(elsewhere)
     assert load_settings()["bare-except-strict"] is False
-    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(tmp_path / "pyproject.toml"))
+    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(project_dir / "pyproject.toml"))
     assert load_settings()["bare-except-strict"] is True
     monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(ConfigError, match="FLAKE8_BACKEND_CONFIG: .*missing.toml: no such file"):
