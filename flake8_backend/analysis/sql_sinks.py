@@ -129,12 +129,28 @@ def _extra_arguments(call: ast.Call) -> tuple[ast.expr, ...]:
 
 
 def _sql_argument(call: ast.Call) -> ast.expr | None:
-    if call.args and not isinstance(call.args[0], ast.Starred):
-        return call.args[0]
+    args = call.args
+    if len(args) >= 2 and _is_text(args[1]) and not _is_text(args[0]):
+        return args[1]  # `datasette.execute(database_name, sql, params)`
+    if args and not isinstance(args[0], ast.Starred):
+        return args[0]
     for keyword in call.keywords:
         if keyword.arg in SQL_KEYWORDS:
             return keyword.value
     return None
+
+
+def _is_text(node: ast.expr) -> bool:
+    """A string built in place: a literal, an f-string, or `+`/`%`/`.format()` on one."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _is_text(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr == "format" and _is_text(node.func.value)
+    return False
 
 
 def _has_params(call: ast.Call) -> bool:
