@@ -265,6 +265,8 @@ def bench_flake8(files: list[Path], repeat: int, warmup: int, work: Path,
     result = compare_arms(make_cmd, env, str(work), repeat, warmup,
                           lambda arm: _output_counts(outputs[arm]))
     result["files"] = len(files)
+    result["estimate"] = estimate(result, env, work, "flake8.main.cli", "flake8_backend.plugin",
+                                  plugin_seconds(files, "flake8"))
     return result
 
 
@@ -287,7 +289,58 @@ def bench_pylint(files: list[Path], repeat: int, warmup: int, work: Path,
     result = compare_arms(make_cmd, env, str(work), repeat, warmup,
                           lambda arm: _output_counts(outputs[arm]))
     result["files"] = len(files)
+    result["estimate"] = estimate(result, env, work, "pylint.lint", "pylint_backend.checker",
+                                  plugin_seconds(files, "pylint"))
     return result
+
+
+# -- in-process estimate: what the plugin adds, without the machine's noise --------------
+def plugin_seconds(files: list[Path], front_end: str) -> float:
+    """Time our front end spends on these files, in-process, every rule on.
+
+    flake8: `Flake8Plugin.run` on the tree flake8 already parsed. pylint: what
+    `BackendChecker.process_module` does (decode, re-parse with `ast`, lint).
+    """
+    from flake8_backend.engine import lint_tree_safely, parse_source
+    from flake8_backend.plugin import Flake8Plugin
+
+    settings = all_rules_settings()
+    Flake8Plugin.settings = settings
+    total = 0.0
+    for path in files:
+        data = path.read_bytes()
+        if front_end == "flake8":
+            parsed = parse_source(data, str(path))
+            if parsed is None:
+                continue
+            tree, text = parsed
+            lines = text.splitlines(keepends=True)
+            t0 = time.perf_counter()
+            list(Flake8Plugin(tree, str(path), lines).run())
+        else:
+            t0 = time.perf_counter()
+            parsed = parse_source(data, str(path))
+            if parsed is not None:
+                lint_tree_safely(parsed[0], parsed[1], settings, str(path))
+        total += time.perf_counter() - t0
+    return total
+
+
+def import_seconds(env: dict[str, str], work: Path, host: str, plugin: str) -> float:
+    """Fastest of 3 fresh imports of our plugin module after the host tool's own modules."""
+    code = (f"import time, {host}; t = time.perf_counter(); import {plugin}; "
+            "print(time.perf_counter() - t)")
+    runs = [float(subprocess.run([sys.executable, "-c", code], env=env, cwd=work, check=True,
+                                 capture_output=True, text=True).stdout) for _ in range(3)]
+    return min(runs)
+
+
+def estimate(result: dict[str, Any], env: dict[str, str], work: Path, host: str, plugin: str,
+             run_s: float) -> dict[str, float]:
+    """1 + (plugin import + plugin work) / fastest plugin-less run: a noise-free lower bound."""
+    imported = import_seconds(env, work, host, plugin)
+    base = min(result["wall"]["samples_off"])
+    return {"import_s": imported, "run_s": run_s, "ratio": 1 + (imported + run_s) / base}
 
 
 def pylint_subset(root: Path, packages: list[str], per_package: int) -> list[Path]:
@@ -381,6 +434,21 @@ def _seconds(func: Callable[[], object], inner: int, repeat: int, gc_off: bool =
     return statistics.median(samples)
 
 
+def prefilter_comment(settings: Any) -> str:
+    """A comment holding every check's prefilter word, so every size runs the same checks.
+
+    Without it a small module may contain none of the words and the engine skips the walk.
+    """
+    from flake8_backend.registry import HANDLERS, load_rules
+
+    load_rules()
+    words: set[str] = set()
+    for handler in HANDLERS:
+        needs = handler.needs(settings) if callable(handler.needs) else handler.needs
+        words.update(needs)
+    return "# prefilter words: " + " ".join(sorted(words)) + "\n"
+
+
 def time_scaling(sources: list[Source], settings: Any, repeat: int) -> dict[str, Any]:
     """Engine µs per line (and per node) on modules of growing size: superlinear cost shows here.
 
@@ -391,8 +459,9 @@ def time_scaling(sources: list[Source], settings: Any, repeat: int) -> dict[str,
     from flake8_backend.engine import lint_tree
 
     sizes = {}
+    comment = prefilter_comment(settings)
     for target in SCALING_SIZES:
-        module = build_module(sources, target)
+        module = build_module(sources, target) + comment
         lines = module.count("\n")
         t0 = time.perf_counter()
         tree = ast.parse(module)
@@ -454,6 +523,10 @@ def print_report(fig: dict[str, Any]) -> None:
             print(f"{f'{tool} on/off {key}':<34}{m['ratio']:>10.3f}{'<=1.03':>9}  "
                   f"{verdict(m['ratio'], TARGETS[tool])}   (medians {m['on']:.2f} s / "
                   f"{m['off']:.2f} s; fastest-run ratio {m['best_ratio']:.3f})")
+        est = t["estimate"]
+        print(f"{f'{tool} on/off in-process estimate':<34}{est['ratio']:>10.3f}{'<=1.03':>9}  "
+              f"{verdict(est['ratio'], TARGETS[tool])}   (plugin import {est['import_s'] * 1e3:.0f}"
+              f" ms + work {est['run_s']:.2f} s over the fastest off run)")
         print(f"  {t['files']} files ({t['subset']}); per-pair wall ratios "
               + " ".join(f"{b / a:.3f}" for a, b in zip(t["wall"]["samples_off"],
                                                         t["wall"]["samples_on"], strict=True)))
