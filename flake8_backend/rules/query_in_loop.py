@@ -136,8 +136,10 @@ def _fixed(loop: ast.AST) -> bool:
 
 def _batches(loop: ast.AST) -> bool:
     """`for chunk in chunks:`, `for batch in batched(ids, 500):`: one query per batch."""
-    if isinstance(loop, ast.While):
-        return False
+    if isinstance(loop, ast.While):  # `while keys: chunk = keys[:500]; keys = keys[500:]`
+        return any(isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and _BATCH_NAME.search(t.id) for t in stmt.targets)
+            for stmt in loop.body)
     first = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0]
     names = [n.id for n in (first.target, first.iter) if isinstance(n, ast.Name)]
     if isinstance(first.iter, ast.Call):
