@@ -15,7 +15,7 @@ import sys
 from typing import Callable, Iterable
 
 from flake8_backend.analysis.scope import (
-    ASSIGN, AUG, IMPORT, MUTATE, MUTATING_METHODS, OTHER, PARAM, WITH, Binding, Scope,
+    ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, OTHER, PARAM, WITH, Binding, Scope,
     end_pos, import_bindings, prescan_module_imports, span_of)
 from flake8_backend.config import Settings, default_settings
 from flake8_backend.context import Finding, ModuleContext
@@ -230,7 +230,12 @@ def _fact_with(engine: Engine, node: ast.With | ast.AsyncWith, push: Callable) -
 
 def _fact_for(engine: Engine, node: ast.For | ast.AsyncFor, push: Callable) -> bool:
     """The iterable runs once, outside the loop; the body runs per item, inside it."""
-    _bind_target(engine, node.target, None, node, OTHER)
+    if isinstance(node.target, ast.Name):
+        # Bound before the body runs: positioned at the target, not the end of the loop.
+        span = engine.ctx.blocks.get(id(node)) or (0, 0, 0, 0)
+        engine.ctx.scope.add(node.target.id, Binding(ITER, node.iter, end_pos(node.target), span))
+    else:
+        _bind_target(engine, node.target, None, node, OTHER)
     engine.push_block(push, node.orelse)
     _push_loop(engine, push, node, lambda: engine.push_block(push, node.body))
     push(node.target)

@@ -18,10 +18,11 @@ Pos = tuple[int, int]
 Span = tuple[int, int, int, int]
 _FAR = (1 << 30, 0)
 
-# Binding kinds. Only ASSIGN and WITH carry a value a rule can look into.
-ASSIGN, AUG, WITH, IMPORT, PARAM, OTHER, MUTATE = (
-    "assign", "aug", "with", "import", "param", "other", "mutate")
-_KILLING = frozenset({ASSIGN, WITH, IMPORT, PARAM, OTHER})
+# Binding kinds. ASSIGN and WITH carry the bound value; ITER (a plain `for` target) carries
+# the iterable it takes values from.
+ASSIGN, AUG, WITH, IMPORT, PARAM, OTHER, MUTATE, ITER = (
+    "assign", "aug", "with", "import", "param", "other", "mutate", "iter")
+_KILLING = frozenset({ASSIGN, WITH, IMPORT, PARAM, OTHER, ITER})
 # Method calls that change what a name holds: dict updates, and a session getting an adapter.
 MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
                               "mount"})

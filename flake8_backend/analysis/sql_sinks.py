@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 # Methods whose first argument is SQL on every DB-API cursor and most drivers.
 METHOD_SINKS = frozenset({"execute", "executemany", "executescript", "fetchrow", "fetchval",
-                          "read_sql", "read_sql_query"})
+                          "read_sql", "read_sql_query", "exec_driver_sql"})
 # Method names that are also common outside SQL: the text must start like SQL.
 AMBIGUOUS_METHOD_SINKS = frozenset({"fetch", "raw"})
 FUNCTION_SINKS = frozenset({
     "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
+    "sqlalchemy.DDL", "sqlalchemy.schema.DDL",
     "django.db.models.RawSQL", "django.db.models.expressions.RawSQL",
     "pandas.read_sql", "pandas.read_sql_query", "pandas.io.sql.read_sql",
     "pandas.io.sql.read_sql_query",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
-from flake8_backend.analysis.scope import ASSIGN, PARAM
+from flake8_backend.analysis.scope import ASSIGN, ITER, PARAM
 from flake8_backend.analysis.strings import PLACEHOLDER, literal_text
 
 _NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max"})
@@ -37,10 +37,16 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
             return True
         return depth < _MAX_DEPTH and _safe_bindings(expr, ctx, depth)
     if isinstance(expr, ast.Attribute):
-        return _safe_name(expr.attr, settings)
+        if _safe_name(expr.attr, settings):
+            return True
+        bindings = ctx.attr_bindings(expr)  # `self._table = "counts"` at class level
+        return bool(bindings) and all(b.kind == ASSIGN and isinstance(b.value, ast.Constant)
+                                      for b in bindings)
     if depth >= _MAX_DEPTH:
         return False  # bounded: deep nesting is never proven safe
     if isinstance(expr, ast.Subscript):
+        if _is_constant_table(expr.value, settings):
+            return True  # TYPE_MAPPING[col_type]: a lookup in a constant table
         return isinstance(expr.slice, ast.Slice) and _safe_value(expr.value, ctx, depth + 1)
     if isinstance(expr, ast.Call):
         func = expr.func
@@ -57,7 +63,7 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
             return True  # psycopg.sql composables are quoted when rendered
         if qualname in _RANDOM_TOKENS:
             return True
-        return _is_placeholder_join(expr)
+        return _is_placeholder_join(expr) or _is_safe_join(expr, ctx, depth)
     if isinstance(expr, ast.JoinedStr):  # f"tmp_{secrets.token_hex(8)}"
         return all(_safe_value(v.value, ctx, depth + 1) for v in expr.values
                    if isinstance(v, ast.FormattedValue))
@@ -76,6 +82,9 @@ def _safe_bindings(name: ast.Name, ctx, depth: int) -> bool:
         if binding.kind == PARAM:
             if not _numeric_annotation(binding.value):
                 return False
+        elif binding.kind == ITER:
+            if not _is_constant_table(binding.value, ctx.settings):
+                return False  # `for fn in FUNCTIONS:` takes values from a constant
         elif binding.kind != ASSIGN or binding.value is None:
             return False
         elif not _safe_value(binding.value, ctx, depth + 1):
@@ -98,6 +107,14 @@ def _numeric_annotation(arg: ast.AST | None) -> bool:
     if isinstance(annotation, ast.Attribute):
         return annotation.attr in _NUMERIC_ANNOTATIONS
     return False
+
+
+def _is_constant_table(expr: ast.AST | None, settings) -> bool:
+    """An UPPER_CASE constant, or a literal collection of constants."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return all(isinstance(e, ast.Constant) for e in expr.elts)
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", None)
+    return bool(name) and re.match(settings["sql-constant-pattern"], name) is not None
 
 
 def _safe_name(name: str, settings) -> bool:
@@ -123,6 +140,19 @@ def _is_placeholder_join(call: ast.Call) -> bool:
         return _is_placeholder(arg.elt)
     if isinstance(arg, (ast.List, ast.Tuple)):
         return all(_is_placeholder(elt) for elt in arg.elts)
+    return False
+
+
+def _is_safe_join(call: ast.Call, ctx, depth: int) -> bool:
+    """`", ".join(quote_identifier(c) for c in cols)`: every joined piece is safe."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1):
+        return False
+    arg = call.args[0]
+    if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+        return _safe_value(arg.elt, ctx, depth + 1)
+    if isinstance(arg, (ast.List, ast.Tuple)):
+        return all(_safe_value(elt, ctx, depth + 1) for elt in arg.elts)
     return False
 
 

@@ -19,7 +19,9 @@ _TEXT_METHODS = frozenset({"format", "format_map", "replace", "strip", "lstrip",
                            "lower", "upper", "join"})
 _TEXT_FUNCTIONS = frozenset({"textwrap.dedent", "inspect.cleandoc"})
 _MAX_PARTS = 256  # pieces other than `+`/`%` nodes followed per sink
-PLACEHOLDER = re.compile(r"^\s*(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})\s*$")
+# A bind placeholder, optionally wrapped in one SQL function call: `?`, `%s`, `QUOTE(?)`.
+PLACEHOLDER = re.compile(
+    r"^\s*(?:\w+\(\s*)?(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})(?:\s*\))?\s*$")
 
 
 TEXT, OPERAND = "text", "operand"
