@@ -6,7 +6,9 @@ Random programs almost never contain `requests` or `execute`, so the engine's te
 prefilter would skip every rule; the mixed strategy therefore plants rule triggers
 inside generated code and fills their holes with generated expressions.
 
-Budget: FUZZ_EXAMPLES examples per test (default 200); CI=1 derandomizes the run.
+Budget: FUZZ_EXAMPLES examples per test (default 200); CI=1 derandomizes the run;
+FUZZ_TARGET=1 turns on hypothesmith's auto-targeting (bigger programs, about 3x slower per
+example, and it leaves its largest examples in .hypothesis/, which later runs replay).
 Run `pytest tests/test_fuzz.py --hypothesis-show-statistics` to see counts and events.
 """
 
@@ -52,8 +54,11 @@ SETTINGS = st.sampled_from([
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Built once: each `from_grammar()` call compiles a LALR table (seconds).
-GRAMMAR = hypothesmith.from_grammar()
+TARGET = os.environ.get("FUZZ_TARGET") == "1"
+# Built once: each `from_grammar()` call compiles a LALR table (seconds). The mixed
+# strategy never targets: targeting inside it grows the programs without bound.
+GRAMMAR = hypothesmith.from_grammar(auto_target=TARGET)
+PLAIN_GRAMMAR = hypothesmith.from_grammar(auto_target=False) if TARGET else GRAMMAR
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -98,8 +103,8 @@ def test_grammar_programs(source, config):
     check(source, config)
 
 
-@FUZZ  # without auto-targeting: it grows the programs and triples the cost per example
-@given(source=hypothesmith.from_node(auto_target=False), config=SETTINGS)
+@FUZZ
+@given(source=hypothesmith.from_node(auto_target=TARGET), config=SETTINGS)
 def test_node_programs(source, config):
     """Programs generated from libcst node trees (more realistic structure than the grammar)."""
     check(source, config)
@@ -194,7 +199,7 @@ def programs_with_triggers(draw) -> str:
     Holes take sub-expressions of the generated program (or hand-written ones), each in
     parentheses on lines of its own so a trailing comment cannot swallow the bracket.
     """
-    program = draw(GRAMMAR) + "\n"
+    program = draw(PLAIN_GRAMMAR) + "\n"
     pool = SIMPLE + expressions_of(program)
 
     def fill(template: str) -> str:
@@ -205,12 +210,13 @@ def programs_with_triggers(draw) -> str:
         return "".join(out)
 
     parts = []
+    nested = False  # the program goes in once at top level and at most once nested
     for _ in range(draw(st.integers(1, 5))):
         body = "".join(fill(draw(st.sampled_from(TRIGGERS)))
                        for _ in range(draw(st.integers(1, 3))))
         for _ in range(draw(st.integers(0, 3))):
-            if draw(st.booleans()):
-                body += program
+            if not nested and draw(st.booleans()):
+                body, nested = body + program, True
             body = _block(fill(draw(st.sampled_from(HEADERS))), body)
         parts.append(body)
     parts.insert(draw(st.integers(0, len(parts))), program)
