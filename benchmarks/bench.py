@@ -58,8 +58,11 @@ def freeze_code(work: Path) -> tuple[Path, str]:
 
     The subprocess arms import the plugin afresh in each run; on a tree that is being
     edited the arms would otherwise measure different code. Returns the copy's
-    folder (for PYTHONPATH) and the git revision it came from.
+    folder (for PYTHONPATH) and the git revision it came from. The copy is
+    byte-compiled, as `pip install` does, so that no arm pays for compiling our
+    modules when the environment sets PYTHONDONTWRITEBYTECODE.
     """
+    import compileall
     import importlib.util
     import shutil
 
@@ -70,6 +73,8 @@ def freeze_code(work: Path) -> tuple[Path, str]:
             raise SystemExit(f"bench: error: {name} is not installed; run `pip install -e .`")
         source = Path(list(spec.submodule_search_locations)[0])
         shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        if not compileall.compile_dir(target / name, quiet=1):
+            raise SystemExit(f"bench: error: cannot byte-compile {target / name}")
     sys.path.insert(0, str(target))
     return target, _revision(source.parent)
 

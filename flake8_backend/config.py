@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -41,16 +40,30 @@ class ConfigError(Exception):
     """A user mistake in configuration; its text is the whole one-line report."""
 
 
-@dataclass(frozen=True)
 class Settings:
-    """Validated option values and the set of enabled codes."""
+    """Validated option values and the set of enabled codes. Treat as read-only."""
 
-    values: Mapping[str, Any]
-    enabled: frozenset[str]
-    source: str = "defaults"
+    __slots__ = ("values", "enabled", "source")
+
+    def __init__(self, values: Mapping[str, Any], enabled: frozenset[str],
+                 source: str = "defaults") -> None:
+        self.values = values
+        self.enabled = enabled
+        self.source = source
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return (self.values, self.enabled, self.source) == (
+            other.values, other.enabled, other.source)
+
+    __hash__ = None  # type: ignore[assignment]  # values is a dict
+
+    def __repr__(self) -> str:
+        return f"Settings(values={self.values!r}, enabled={self.enabled!r}, source={self.source!r})"
 
 
 def _options() -> dict[str, Option]:

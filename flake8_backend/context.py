@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from flake8_backend.analysis.scope import (
     ASSIGN, IMPORT, _FAR, Binding, Pos, Scope)
@@ -14,8 +13,7 @@ from flake8_backend.registry import Rule
 _MAX_ALIAS_HOPS = 8
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     """One reported problem; positions are 1-based lines and 0-based columns, as in `ast`."""
 
     line: int

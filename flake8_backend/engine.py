@@ -10,6 +10,7 @@ checks, and never imports flake8 or pylint.
 from __future__ import annotations
 
 import ast
+import operator
 import os
 import sys
 from typing import Callable, Iterable
@@ -25,10 +26,21 @@ _SKIPPED_FIELDS = frozenset({
     "ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind", "conversion",
     "is_async", "simple", "asname", "type_comment", "lineno", "tag", "n", "s", "type_ignores",
 })
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_AST = ast.AST
 # Childless nodes no fact needs: skipped by the walk unless a check asks for them.
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias})
+
+
+def _node_classes() -> frozenset[type]:
+    found, stack = set(), [ast.AST]
+    while stack:
+        cls = stack.pop()
+        found.add(cls)
+        stack.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+_NODE_CLASSES = _node_classes()
+_STMT_CLASSES = frozenset(c for c in _NODE_CLASSES if issubclass(c, ast.stmt))
 
 
 class _Marker:
@@ -40,20 +52,54 @@ class _Marker:
         self.callback = callback
 
 
-def _contains(source: str, word: str, present: dict[str, bool]) -> bool:
-    found = present.get(word)
+def _child_getter(cls: type) -> Callable[[ast.AST], object] | None:
+    """Child fields of `cls` in reverse source order, fetched in one C call.
+
+    Popping the stack then visits children in source order. With one field the
+    getter returns the value itself, with several a tuple (see `_walk`).
+    """
+    names = [f for f in reversed(cls._fields) if f not in _SKIPPED_FIELDS]
+    return operator.attrgetter(*names) if names else None
+
+
+_CHILDREN: dict[type, tuple[Callable[[ast.AST], object] | None, bool]] = {}
+
+
+def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
+    """(getter, whether it returns several fields), cached per class."""
+    found = _CHILDREN.get(cls)
     if found is None:
-        found = present[word] = word in source
+        getter = _child_getter(cls)
+        found = _CHILDREN[cls] = (getter, getter is not None and len(
+            [f for f in cls._fields if f not in _SKIPPED_FIELDS]) > 1)
     return found
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    """Child fields in reverse source order, so popping the stack visits in source order."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = tuple(reversed([f for f in cls._fields if f not in _SKIPPED_FIELDS]))
-        _FIELDS[cls] = found
-    return found
+class _Plan:
+    """What the engine does for the enabled checks of one `Settings`, built once per settings."""
+
+    __slots__ = ("settings", "handlers")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # (prefilter words or () for always, function, node types), in registry order
+        self.handlers: list[tuple[tuple[str, ...], Callable, tuple[type, ...]]] = []
+        for handler in HANDLERS:
+            if not any(rule.code in settings.enabled for rule in handler.rules):
+                continue
+            needs = handler.needs(settings) if callable(handler.needs) else handler.needs
+            self.handlers.append((tuple(needs), handler.func, handler.node_types))
+
+
+_PLAN: list[_Plan] = []  # the last plan: a run lints every file with the same settings
+
+
+def _plan_for(settings: Settings) -> _Plan:
+    if _PLAN and _PLAN[0].settings is settings:
+        return _PLAN[0]
+    plan = _Plan(settings)
+    _PLAN[:] = [plan]
+    return plan
 
 
 class Engine:
@@ -64,14 +110,18 @@ class Engine:
         self.ctx = ModuleContext(source, settings, filename)
         self.dispatch: dict[type, list[Callable]] = {}
         present: dict[str, bool] = {}  # each prefilter word is searched for once per file
-        for handler in HANDLERS:
-            if not any(rule.code in settings.enabled for rule in handler.rules):
-                continue
-            needs = handler.needs(settings) if callable(handler.needs) else handler.needs
-            if needs and not any(_contains(source, word, present) for word in needs):
-                continue
-            for node_type in handler.node_types:
-                self.dispatch.setdefault(node_type, []).append(handler.func)
+        for needs, func, node_types in _plan_for(settings).handlers:
+            if needs:
+                for word in needs:
+                    found = present.get(word)
+                    if found is None:
+                        found = present[word] = word in source
+                    if found:
+                        break
+                else:
+                    continue
+            for node_type in node_types:
+                self.dispatch.setdefault(node_type, []).append(func)
 
     def run(self, tree: ast.AST) -> list[Finding]:
         if not self.dispatch or not isinstance(tree, ast.Module):
@@ -88,48 +138,55 @@ class Engine:
     def _walk(self, tree: ast.Module) -> None:
         """Pop a node, record its facts, run its checks, push its children (source order).
 
-        This loop is the engine's hot path: leaf nodes no check or fact wants (names,
-        constants) are never pushed, and each step does a handful of dict lookups.
+        This loop is the engine's hot path. Each node class gets one table entry (its
+        fact, its checks, a C-level getter of its children); leaf nodes no check or fact
+        wants (names, constants) are never pushed, and attribute chains nobody inspects
+        (`a.b.c`) are skipped down to their base.
         """
         ctx = self.ctx
         dispatch = self.dispatch
         blocks = ctx.blocks
-        facts = _FACTS
-        fields = _FIELDS
-        skip = _LEAVES.difference(dispatch)
-        stmt_type, ast_type, marker = ast.stmt, _AST, _Marker
+        pushable = _NODE_CLASSES.difference(_LEAVES.difference(dispatch))
+        stmt_classes = _STMT_CLASSES
+        chain = ast.Attribute if ast.Attribute not in dispatch else None
+        table: dict[type, tuple] = {}
+        marker = _Marker
         stack: list = [tree]
         pop, push = stack.pop, stack.append
         while stack:
             node = pop()
             cls = node.__class__
-            if cls is marker:
-                node.callback()
-                continue
-            fact = facts.get(cls)
+            entry = table.get(cls)
+            if entry is None:
+                if cls is marker:
+                    node.callback()
+                    continue
+                entry = table[cls] = (_FACTS.get(cls), dispatch.get(cls), *_children_of(cls))
+            fact, funcs, children, several = entry
             done = fact is not None and fact(self, node, push)
-            funcs = dispatch.get(cls)
             if funcs is not None:
                 for func in funcs:
                     func(node, ctx)
-            if done:
+            if done or children is None:
                 continue
-            for name in fields.get(cls) or _fields(cls):
-                value = getattr(node, name, None)
-                if value is None:
-                    continue
+            for value in children(node) if several else (children(node),):
                 if value.__class__ is list:
                     if not value:
                         continue
-                    if isinstance(value[0], stmt_type):
+                    if value[0].__class__ in stmt_classes:
                         span = span_of(value)
                         for item in value:
                             blocks[id(item)] = span
                     for item in reversed(value):
-                        if item.__class__ not in skip and isinstance(item, ast_type):
+                        while item.__class__ is chain:
+                            item = item.value
+                        if item.__class__ in pushable:
                             push(item)
-                elif value.__class__ not in skip and isinstance(value, ast_type):
-                    push(value)
+                else:
+                    while value.__class__ is chain:
+                        value = value.value
+                    if value.__class__ in pushable:
+                        push(value)
 
     def push_block(self, push: Callable, stmts: list[ast.stmt]) -> None:
         if not stmts:

@@ -12,16 +12,18 @@ import json
 import linecache
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flake8.formatting.base import BaseFormatter
 from flake8.statistics import Statistics
 from flake8.violation import Violation
 
-from flake8_backend import __version__
-from flake8_backend.docs import PYPI_URL, project_urls, rule_url
-from flake8_backend.registry import RULES, Rule, load_rules
+if TYPE_CHECKING:
+    from flake8_backend.registry import Rule
+
+# flake8 imports every installed report plugin on every run, whichever --format is
+# chosen: the registry and the docs are imported when a formatter first needs them.
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "convention": "note"}
@@ -31,10 +33,15 @@ FATAL_CODES = frozenset({"E902", "E999"})
 SRCROOT = "%SRCROOT%"
 
 
+def _rules() -> dict[str, Rule]:
+    from flake8_backend.registry import load_rules
+
+    return load_rules()
+
+
 def level_for(code: str) -> str:
     """SARIF level: ours from the rule's severity; other codes are warnings unless fatal."""
-    load_rules()
-    rule = RULES.get(code)
+    rule = _rules().get(code)
     if rule is not None:
         return SARIF_LEVEL[rule.severity]
     return "error" if code in FATAL_CODES else "warning"
@@ -58,6 +65,8 @@ def relative_path(filename: str) -> str | None:
 
 def information_uri() -> str:
     """The project's home page from its metadata, else its PyPI page."""
+    from flake8_backend.docs import PYPI_URL, project_urls
+
     urls = project_urls()
     for label in ("homepage", "home", "repository", "source", "documentation"):
         if urls.get(label):
@@ -131,8 +140,10 @@ class SarifFormatter(BaseFormatter):
 
     def sarif_log(self) -> dict[str, Any]:
         """The whole log: our rules first (all of them), then other codes seen."""
-        load_rules()
-        rules = [sarif_rule(RULES[code]) for code in sorted(RULES)]
+        from flake8_backend import __version__
+
+        registry = _rules()
+        rules = [sarif_rule(registry[code]) for code in sorted(registry)]
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         for code in sorted({v.code for v in self.violations} - set(index)):
             index[code] = len(rules)
@@ -177,7 +188,7 @@ class SarifFormatter(BaseFormatter):
         """Start and end; the end is the finding's own for BE codes, else the line's end."""
         line, col = max(error.line_number, 1), max(error.column_number, 1)
         region = {"startLine": line, "startColumn": col}
-        end = self.ends.get(error.filename, line, col - 1, error.code) if error.code in RULES \
+        end = self.ends.get(error.filename, line, col - 1, error.code) if error.code in _rules() \
             else None
         if end is not None and (end[0], end[1] + 1) > (line, col):
             region["endLine"], region["endColumn"] = end[0], end[1] + 1
@@ -191,6 +202,8 @@ class SarifFormatter(BaseFormatter):
 
 def sarif_rule(rule: Rule) -> dict[str, Any]:
     """A `reportingDescriptor` built from the registry, with the rule page's core inline."""
+    from flake8_backend.docs import rule_url
+
     bad, good = rule.bad.rstrip("\n"), rule.good.rstrip("\n")
     help_text = f"{rule.why}\n\nExample:\n\n{bad}\n\nUse instead:\n\n{good}\n"
     help_markdown = (f"{rule.why}\n\n## Example\n\n```python\n{bad}\n```\n\n"
@@ -222,8 +235,7 @@ class GithubFormatter(BaseFormatter):
     """GitHub Actions workflow commands, one per violation, shown as PR annotations."""
 
     def format(self, error: Violation) -> str | None:
-        load_rules()
-        rule = RULES.get(error.code)
+        rule = _rules().get(error.code)
         title = f"{rule.code} {rule.name}" if rule else error.code
         path = relative_path(error.filename) or os.path.abspath(error.filename)
         props = ",".join(f"{key}={escape_property(str(value))}" for key, value in (

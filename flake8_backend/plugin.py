@@ -10,7 +10,6 @@ import argparse
 import ast
 from typing import Any, Iterator
 
-from flake8_backend import __version__
 from flake8_backend.config import ConfigError, Settings, load_settings
 from flake8_backend.engine import lint_tree_safely
 from flake8_backend.registry import all_options, load_rules
@@ -19,8 +18,7 @@ from flake8_backend.registry import all_options, load_rules
 class Flake8Plugin:
     """Registered under the `BE` prefix through the `flake8.extension` entry point."""
 
-    name = "flake8-backend"
-    version = __version__
+    name = "flake8-backend"  # flake8 reads the version from the distribution's metadata
     settings: Settings | None = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:

@@ -7,8 +7,7 @@ registry, so a rule's code, name and message cannot drift between front ends.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 CODE_PATTERN = re.compile(r"^BE\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -17,8 +16,7 @@ SEVERITY_PREFIX = {"error": "E", "warning": "W", "convention": "C"}
 PYLINT_CHECKER_DIGITS = "73"
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """A rule setting, read from `[tool.flake8-backend]` or a front end's native options."""
 
     name: str
@@ -33,8 +31,7 @@ class Option:
         return f"be-{self.name}"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One lint code. Docs are written in ruff's shape: what / why / example / fix."""
 
     code: str
@@ -61,8 +58,7 @@ class Rule:
         return f"{self.code} {self.message.format(**fields)}"
 
 
-@dataclass(frozen=True)
-class Handler:
+class Handler(NamedTuple):
     """A check function attached to node types, active while any of its rules is enabled.
 
     `needs` is a cheap text prefilter: when none of its words occurs in the

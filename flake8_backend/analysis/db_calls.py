@@ -10,12 +10,12 @@ clients named `session` (requests, httpx, aiohttp) are excluded by origin.
 from __future__ import annotations
 
 import ast
-import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flake8_backend.analysis.origins import made_by_module
 from flake8_backend.analysis.sql_sinks import LOOKS_LIKE_SQL
 from flake8_backend.analysis.strings import leading_text
+from flake8_backend.patterns import lazy_compile
 
 SQL_METHODS = frozenset({"execute", "fetch", "fetchrow", "fetchval"})
 SESSION_METHODS = frozenset({"query", "get", "scalar", "scalars", "execute", "add", "merge",
@@ -25,13 +25,12 @@ MANAGER_METHODS = frozenset({"get", "filter", "exclude", "create", "get_or_creat
                              "aggregate", "latest", "earliest", "in_bulk", "values",
                              "values_list", "aget", "acreate", "afirst", "acount", "aexists"})
 ROW_METHODS = frozenset({"save", "delete", "refresh_from_db", "asave", "adelete"})
-_SESSION_NAME = re.compile(r"(?i)(^|_)(session|sess|db_session|dbsession)$")
+_SESSION_NAME = lazy_compile(r"(?i)(^|_)(session|sess|db_session|dbsession)$")
 _HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.")
 _MANAGERS = ("objects", "_default_manager", "_base_manager")
 
 
-@dataclass(frozen=True)
-class DbCall:
+class DbCall(NamedTuple):
     """A call that runs a query: a label for messages and the family it belongs to."""
 
     label: str

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
+from flake8_backend.patterns import lazy_compile
 
 # Methods whose first argument is SQL on every DB-API cursor and most drivers.
 METHOD_SINKS = frozenset({"execute", "executemany", "executescript", "fetchrow", "fetchval",
@@ -29,17 +30,16 @@ SQL_KEYWORDS = {"sql", "query", "statement", "stmt", "operation", "sql_query", "
 SINK_WORDS = ("execute", "fetch", "sqlalchemy", "raw", "RawSQL", "read_sql", "extra")
 
 # Variables whose name says they hold SQL, and the words the prefilter looks for.
-SQL_NAME = re.compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
+SQL_NAME = lazy_compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
 SQL_NAME_WORDS = ("sql", "SQL", "Sql", "query", "Query", "QUERY", "stmt", "STMT")
 
-LOOKS_LIKE_SQL = re.compile(
+LOOKS_LIKE_SQL = lazy_compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
     r"pragma|explain|grant|revoke|upsert|copy|call|exec|declare|set|show|vacuum|analyze)\b",
     re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Sink:
+class Sink(NamedTuple):
     """A call that executes SQL: its display name and the expressions holding the SQL."""
 
     label: str

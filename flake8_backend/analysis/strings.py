@@ -9,10 +9,10 @@ each expression whose text becomes part of the final string.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from flake8_backend.analysis.scope import ASSIGN, AUG
+from flake8_backend.patterns import lazy_compile
 
 # String methods that keep (a transformation of) their receiver's text.
 _TEXT_METHODS = frozenset({"format", "format_map", "replace", "strip", "lstrip", "rstrip",
@@ -20,7 +20,7 @@ _TEXT_METHODS = frozenset({"format", "format_map", "replace", "strip", "lstrip",
 _TEXT_FUNCTIONS = frozenset({"textwrap.dedent", "inspect.cleandoc"})
 _MAX_PARTS = 256  # pieces other than `+`/`%` nodes followed per sink
 # A bind placeholder, optionally wrapped in one SQL function call: `?`, `%s`, `QUOTE(?)`.
-PLACEHOLDER = re.compile(
+PLACEHOLDER = lazy_compile(
     r"^\s*(?:\w+\(\s*)?(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})(?:\s*\))?\s*$")
 
 

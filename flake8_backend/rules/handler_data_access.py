@@ -10,10 +10,10 @@ belong at module or app level.
 from __future__ import annotations
 
 import ast
-import re
 
 from flake8_backend.analysis.handlers import current_handler
 from flake8_backend.analysis.strings import leading_text
+from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Option, Rule, check, register
 
 BE005 = register(Rule(
@@ -96,8 +96,8 @@ _LIMITERS = frozenset({"limit", "paginate", "offset", "first", "one", "one_or_no
                        "iterator", "aggregate"})
 _QUERY_MARKERS = frozenset({"query", "objects", "scalars", "select", "execute", "filter",
                             "filter_by", "where", "order_by", "exclude"})
-_BOUNDED_SQL = re.compile(r"(?is)\blimit\b|\bfetch\s+(first|next)\b|\btop\s*\(?\d|"
-                          r"\bwhere\s+(\w+\.)?(id|pk)\s*=")
+_BOUNDED_SQL = lazy_compile(r"(?is)\blimit\b|\bfetch\s+(first|next)\b|\btop\s*\(?\d|"
+                            r"\bwhere\s+(\w+\.)?(id|pk)\s*=")
 CONNECTION_FACTORIES = frozenset({
     "psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect",
     "pymysql.connect", "mysql.connector.connect", "sqlite3.connect", "asyncpg.connect",

@@ -11,12 +11,12 @@ different statements (`for stmt in migrations: cur.execute(stmt)`), DDL, and a
 from __future__ import annotations
 
 import ast
-import re
 
 from flake8_backend.analysis.db_calls import classify
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN
 from flake8_backend.analysis.strings import leading_text
+from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Option, Rule, check, register
 
 BE004 = register(Rule(
@@ -62,11 +62,11 @@ def owners(cur, orders):
           "data-access helpers with `extend-db-calls`.",
 ))
 
-_DML = re.compile(r"(?is)^\s*\(?\s*(select|insert|update|delete|with|replace|merge)\b")
-_FROM = re.compile(r"(?i)\bfrom\b")
-_BATCH_NAME = re.compile(r"(?i)chunk|batch|page")
-_PAGING = re.compile(r"(?is)\b(limit|offset|fetch\s+first|fetch\s+next)\b")
-_CONSTANT = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+_DML = lazy_compile(r"(?is)^\s*\(?\s*(select|insert|update|delete|with|replace|merge)\b")
+_FROM = lazy_compile(r"(?i)\bfrom\b")
+_BATCH_NAME = lazy_compile(r"(?i)chunk|batch|page")
+_PAGING = lazy_compile(r"(?is)\b(limit|offset|fetch\s+first|fetch\s+next)\b")
+_CONSTANT = lazy_compile(r"^_?[A-Z][A-Z0-9_]*$")
 _WORDS = ("execute", "fetch", "session", "objects", "_manager", "save", "delete",
           "refresh_from_db")
 

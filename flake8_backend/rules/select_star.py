@@ -9,10 +9,10 @@ exempt; only the statement's own column list counts.
 from __future__ import annotations
 
 import ast
-import re
 
 from flake8_backend.analysis.sql_sinks import SQL_NAME, SQL_NAME_WORDS, find_sink, sink_words
 from flake8_backend.analysis.strings import literal_text, string_pieces
+from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
 
 BE003 = register(Rule(
@@ -42,13 +42,13 @@ def orders(cur, uid):
           "SQL-named variable. The finding is reported on the literal's first line.",
 ))
 
-_SELECT = re.compile(r"(?is)\bselect\s+(?:distinct\s+|all\s+)?(.*?)\bfrom\b")
-_QUOTED = re.compile(r"'(?:[^']|'')*'")
-_STAR_ITEM = re.compile(r"^(?:[\w\"`\[\]]+\.)?\*$")
+_SELECT = lazy_compile(r"(?is)\bselect\s+(?:distinct\s+|all\s+)?(.*?)\bfrom\b")
+_QUOTED = lazy_compile(r"'(?:[^']|'')*'")
+_STAR_ITEM = lazy_compile(r"^(?:[\w\"`\[\]]+\.)?\*$")
 _MAX_TEXT = 20_000
 # `CREATE TABLE/VIEW ... AS SELECT *` and `INSERT INTO ... SELECT *` copy every column on
 # purpose.
-_COPIES_ALL = re.compile(r"(?is)^\s*(create|insert)\b")
+_COPIES_ALL = lazy_compile(r"(?is)^\s*(create|insert)\b")
 
 
 @check(ast.Call, rules=(BE003,), needs=sink_words)

@@ -12,13 +12,13 @@ name and reads like SQL.
 from __future__ import annotations
 
 import ast
-import re
 
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.analysis.sql_sinks import (
     SQL_NAME, SQL_NAME_WORDS, find_sink, looks_like_sql, sink_words)
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
+from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
 
 BE002 = register(Rule(
@@ -63,7 +63,7 @@ _SHAPES = (r"select\s.*\sfrom\s|delete\s+from\s|insert\s+into\s.*\svalues\b|"
            r"update\s.*\sset\s")
 _SHAPES_UPPER = (r"SELECT\s.*\sFROM\s|DELETE\s+FROM\s|INSERT\s+INTO\s.*\sVALUES\b|"
                  r"UPDATE\s.*\sSET\s")
-_READS_LIKE_SQL = re.compile(rf"(?s)^\s*\(?\s*(?:{_SHAPES}|{_SHAPES_UPPER})")
+_READS_LIKE_SQL = lazy_compile(rf"(?s)^\s*\(?\s*(?:{_SHAPES}|{_SHAPES_UPPER})")
 _STRUCTURAL = (ast.Constant, ast.JoinedStr, ast.IfExp, ast.List, ast.Tuple,
                ast.ListComp, ast.GeneratorExp, ast.SetComp)
 

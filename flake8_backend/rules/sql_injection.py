@@ -15,6 +15,7 @@ import re
 from flake8_backend.analysis.sql_sinks import Sink, find_sink, looks_like_sql, sink_words
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import literal_text, text_parts
+from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Option, Rule, check, register
 
 BE001 = register(Rule(
@@ -59,7 +60,7 @@ BE001 = register(Rule(
           "(or `.raw()` must be called on a Django manager).",
 ))
 
-_IDENTIFIER_BEFORE = re.compile(
+_IDENTIFIER_BEFORE = lazy_compile(
     r"\b(from|join|into|update|table|exists|on|by|as|select|distinct)\s*[\"`\[]?\s*$",
     re.IGNORECASE)
 
