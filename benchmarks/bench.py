@@ -362,14 +362,16 @@ def pylint_subset(root: Path, packages: list[str], per_package: int) -> list[Pat
 
 # -- the flake8 wrapper (runs in the child) --------------------------------------------
 def _is_ours(plugin: Any) -> bool:
-    entry = plugin.entry_point
-    return entry.name == "BE" and entry.value.startswith("flake8_backend.")
+    """Any of our entry points: the BE checker and the sarif/github report formatters."""
+    return plugin.entry_point.value.startswith("flake8_backend.")
 
 
 def flake8_arm(arm: str, argv: list[str]) -> int:
-    """flake8's own CLI, with our entry point removed from discovery when `arm` is off.
+    """flake8's own CLI, with all our entry points removed from discovery when `arm` is off.
 
-    Both arms go through this function, so the only difference is the plugin.
+    Both arms go through this function, so the only difference is the plugin. The off
+    arm is flake8 as it runs without flake8-backend installed: flake8 imports every
+    report plugin on every run, so the formatters' import counts against us too.
     Nothing from flake8_backend is imported here: the off arm never loads it.
     """
     from flake8.plugins import finder
@@ -378,7 +380,7 @@ def flake8_arm(arm: str, argv: list[str]) -> int:
 
     def find_plugins(cfg: Any, opts: Any) -> list[Any]:
         found = original(cfg, opts)
-        if not any(_is_ours(p) for p in found):
+        if not any(_is_ours(p) and p.entry_point.name == "BE" for p in found):
             raise SystemExit("bench: error: flake8 did not discover the BE plugin; "
                              "is flake8-backend installed in this environment?")
         return found if arm == "on" else [p for p in found if not _is_ours(p)]

@@ -38,6 +38,8 @@ class ModuleContext:
         self.memo: dict[str, object] = {}  # per-module derived data shared by checks
         self.at_end: list[Callable[[], None]] = []  # checks that need the whole module seen
         self.expression_statement: ast.Expr | None = None  # the latest `Expr` statement walked
+        # name -> names it may stand for when called, for the Call dispatch (see `callees`)
+        self.aliases: dict[str, set[str]] = {}
 
     # -- scopes -------------------------------------------------------------
     @property

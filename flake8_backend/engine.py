@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 from flake8_backend.analysis.scope import (
     ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, OTHER, PARAM, WITH, Binding, Scope,
     end_pos, import_bindings, prescan_module_imports, span_of)
+from flake8_backend.callees import Accepts, CallDispatcher, accepts_for, note_alias
 from flake8_backend.config import Settings, default_settings
 from flake8_backend.context import Finding, ModuleContext
 from flake8_backend.registry import HANDLERS, load_rules
@@ -41,6 +42,26 @@ def _node_classes() -> frozenset[type]:
 
 _NODE_CLASSES = _node_classes()
 _STMT_CLASSES = frozenset(c for c in _NODE_CLASSES if issubclass(c, ast.stmt))
+# Nodes with one child and nothing of their own to check (`a.b`, `f(x=1)`, `*a`, `-a`,
+# `return a`): unless a check asks for them, the walk steps straight to the child.
+_PASS_THROUGH = {cls: operator.attrgetter(field) for cls, field in (
+    (ast.Attribute, "value"), (ast.keyword, "value"), (ast.Starred, "value"),
+    (ast.Await, "value"), (ast.UnaryOp, "operand"), (ast.Return, "value"),
+    (ast.Yield, "value"), (ast.YieldFrom, "value"))}
+_ROUTES: dict[frozenset, dict[type, object]] = {}
+
+
+def _routes(dispatched: frozenset) -> dict[type, object]:
+    """What the walk does with a child of each class: True to visit it, a getter to step
+    through it to its own child, absent to skip it. Cached per set of dispatched classes."""
+    found = _ROUTES.get(dispatched)
+    if found is None:
+        found = dict.fromkeys(_NODE_CLASSES.difference(_LEAVES.difference(dispatched)), True)
+        for cls, getter in _PASS_THROUGH.items():
+            if cls not in dispatched and cls not in _FACTS:
+                found[cls] = getter
+        _ROUTES[dispatched] = found
+    return found
 
 
 class _Marker:
@@ -78,19 +99,25 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "handlers")
+    __slots__ = ("settings", "handlers", "call_caches")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # (prefilter words or () for always, function, node types), in registry order
-        self.handlers: list[tuple[tuple[str, ...], Callable, tuple[type, ...]]] = []
+        # (prefilter words or () for always, function, node types, callee predicate or
+        # None), in registry order
+        self.handlers: list[tuple[tuple[str, ...], Callable, tuple[type, ...],
+                                  Accepts | None]] = []
         for handler in HANDLERS:
             if not any(rule.code in settings.enabled for rule in handler.rules):
                 continue
             needs = handler.needs(settings) if callable(handler.needs) else handler.needs
-            self.handlers.append((tuple(needs), handler.func, handler.node_types))
+            self.handlers.append((tuple(needs), handler.func, handler.node_types,
+                                  accepts_for(handler.callees, settings)))
+        # callee name -> Call checks to run, per set of Call checks a module enables
+        self.call_caches: dict[tuple[Callable, ...], dict] = {}
 
 
+_NO_SPAN = (0, 0, 0, 0)
 _PLAN: list[_Plan] = []  # the last plan: a run lints every file with the same settings
 
 
@@ -109,8 +136,10 @@ class Engine:
         load_rules()
         self.ctx = ModuleContext(source, settings, filename)
         self.dispatch: dict[type, list[Callable]] = {}
+        calls: list[tuple[Callable, Accepts | None]] = []
         present: dict[str, bool] = {}  # each prefilter word is searched for once per file
-        for needs, func, node_types in _plan_for(settings).handlers:
+        plan = _plan_for(settings)
+        for needs, func, node_types, accepts in plan.handlers:
             if needs:
                 for word in needs:
                     found = present.get(word)
@@ -121,7 +150,13 @@ class Engine:
                 else:
                     continue
             for node_type in node_types:
-                self.dispatch.setdefault(node_type, []).append(func)
+                if node_type is ast.Call:
+                    calls.append((func, accepts))
+                else:
+                    self.dispatch.setdefault(node_type, []).append(func)
+        if calls:
+            cache = plan.call_caches.setdefault(tuple(func for func, _ in calls), {})
+            self.dispatch[ast.Call] = [CallDispatcher(calls, self.ctx.aliases, cache).dispatch]
 
     def run(self, tree: ast.AST) -> list[Finding]:
         if not self.dispatch or not isinstance(tree, ast.Module):
@@ -129,6 +164,9 @@ class Engine:
         ctx = self.ctx
         ctx.module = ctx.scope = Scope("module", tree, None)
         prescan_module_imports(tree, ctx.module)
+        for name, bindings in ctx.module.names.items():
+            for binding in bindings:
+                note_alias(ctx.aliases, name, (binding.qualname or name).rsplit(".", 1)[-1])
         self._walk(tree)
         for callback in ctx.at_end:
             callback()
@@ -140,15 +178,14 @@ class Engine:
 
         This loop is the engine's hot path. Each node class gets one table entry (its
         fact, its checks, a C-level getter of its children); leaf nodes no check or fact
-        wants (names, constants) are never pushed, and attribute chains nobody inspects
-        (`a.b.c`) are skipped down to their base.
+        wants (names, constants) are never pushed, and one-child nodes nobody inspects
+        (`a.b.c`, keywords) are stepped through to their child (see `_routes`).
         """
         ctx = self.ctx
         dispatch = self.dispatch
         blocks = ctx.blocks
-        pushable = _NODE_CLASSES.difference(_LEAVES.difference(dispatch))
+        route = _routes(frozenset(dispatch)).get
         stmt_classes = _STMT_CLASSES
-        chain = ast.Attribute if ast.Attribute not in dispatch else None
         table: dict[type, tuple] = {}
         marker = _Marker
         stack: list = [tree]
@@ -178,15 +215,21 @@ class Engine:
                         for item in value:
                             blocks[id(item)] = span
                     for item in reversed(value):
-                        while item.__class__ is chain:
-                            item = item.value
-                        if item.__class__ in pushable:
-                            push(item)
+                        step = route(item.__class__)
+                        while step is not None:
+                            if step is True:
+                                push(item)
+                                break
+                            item = step(item)
+                            step = route(item.__class__)
                 else:
-                    while value.__class__ is chain:
-                        value = value.value
-                    if value.__class__ in pushable:
-                        push(value)
+                    step = route(value.__class__)
+                    while step is not None:
+                        if step is True:
+                            push(value)
+                            break
+                        value = step(value)
+                        step = route(value.__class__)
 
     def push_block(self, push: Callable, stmts: list[ast.stmt]) -> None:
         if not stmts:
@@ -216,17 +259,32 @@ class Engine:
     def bind(self, name: str, kind: str, value: ast.AST | None, stmt: ast.AST,
              qualname: str | None = None) -> None:
         ctx = self.ctx
-        span = ctx.blocks.get(id(stmt)) or (0, 0, 0, 0)
-        ctx.scope.add(name, Binding(kind, value, end_pos(stmt), span, qualname))
+        span = ctx.blocks.get(id(stmt)) or _NO_SPAN
+        end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)  # statements have ends
+        ctx.scope.add(name, Binding(kind, value, end, span, qualname))
+        if kind == ASSIGN or kind == IMPORT:
+            _note_binding_alias(ctx, name, kind, value, qualname)
+
+
+def _note_binding_alias(ctx: ModuleContext, name: str, kind: str, value: ast.AST | None,
+                        qualname: str | None) -> None:
+    """Feed the callee gate (see `callees`) the aliases `ModuleContext.qualname` follows."""
+    if kind == IMPORT:
+        note_alias(ctx.aliases, name, (qualname or name).rsplit(".", 1)[-1])
+    elif value.__class__ is ast.Name:
+        note_alias(ctx.aliases, name, value.id)
+    elif value.__class__ is ast.Attribute:
+        note_alias(ctx.aliases, name, value.attr)
 
 
 # -- facts: bindings recorded per node type ------------------------------------
 def _bind_target(engine: Engine, target: ast.AST, value: ast.AST | None, stmt: ast.AST,
                  kind: str = ASSIGN) -> None:
     ctx = engine.ctx
-    if isinstance(target, ast.Name):
+    cls = target.__class__
+    if cls is ast.Name:
         engine.bind(target.id, kind, value, stmt)
-    elif isinstance(target, (ast.Tuple, ast.List)):
+    elif cls is ast.Tuple or cls is ast.List:
         stack = list(target.elts)
         while stack:
             elt = stack.pop()
@@ -236,14 +294,14 @@ def _bind_target(engine: Engine, target: ast.AST, value: ast.AST | None, stmt: a
                 stack.extend(elt.elts)
             elif isinstance(elt, ast.Name):
                 engine.bind(elt.id, OTHER, None, stmt)
-    elif isinstance(target, ast.Attribute):
+    elif cls is ast.Attribute:
         func = ctx.function
         if (func is not None and func.cls is not None and isinstance(target.value, ast.Name)
                 and target.value.id == func.self_name):
             span = ctx.blocks.get(id(stmt)) or (0, 0, 0, 0)
             func.cls.attrs.setdefault(target.attr, []).append(
                 Binding(kind, value, end_pos(stmt), span))
-    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+    elif cls is ast.Subscript and isinstance(target.value, ast.Name):
         engine.bind(target.value.id, MUTATE, None, stmt)
 
 
@@ -269,6 +327,7 @@ def _fact_namedexpr(engine: Engine, node: ast.NamedExpr, push: Callable) -> bool
     if isinstance(node.target, ast.Name):
         span = (node.lineno, node.col_offset, 1 << 30, 0)
         engine.ctx.scope.add(node.target.id, Binding(ASSIGN, node.value, end_pos(node), span))
+        _note_binding_alias(engine.ctx, node.target.id, ASSIGN, node.value, None)
     return False
 
 

@@ -6,8 +6,9 @@ registry, so a rule's code, name and message cannot drift between front ends.
 
 from __future__ import annotations
 
+import ast
 import re
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Union
 
 CODE_PATTERN = re.compile(r"^BE\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -58,17 +59,27 @@ class Rule(NamedTuple):
         return f"{self.code} {self.message.format(**fields)}"
 
 
+# Callee names a check accepts: a set, or a function of the settings returning a set
+# or a predicate on the name.
+Callees = Union[frozenset[str], Callable[[Any], Union[frozenset[str], Callable[[str], bool]]]]
+
+
 class Handler(NamedTuple):
     """A check function attached to node types, active while any of its rules is enabled.
 
     `needs` is a cheap text prefilter: when none of its words occurs in the
     source, the check cannot fire, so the engine does not dispatch to it.
+    `callees` (checks on `ast.Call` only) gates the check by the callee's last
+    name: the engine calls it only for `x.name(...)` and `name(...)` calls (a
+    local alias of `name` included) whose name is accepted, so a module's many
+    unrelated calls cost one dictionary lookup instead of one call per check.
     """
 
     func: Callable[..., None]
     node_types: tuple[type, ...]
     rules: tuple[Rule, ...]
     needs: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
+    callees: Callees | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -90,15 +101,19 @@ def register(rule: Rule) -> Rule:
 
 
 def check(*node_types: type, rules: tuple[Rule, ...],
-          needs: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()):
+          needs: tuple[str, ...] | Callable[..., tuple[str, ...]] = (),
+          callees: Callees | None = None):
     """Decorator attaching a check to the node types it inspects.
 
-    `needs` is a tuple of words, or a function of the settings returning one.
+    `needs` is a tuple of words, or a function of the settings returning one;
+    `callees` is described on `Handler`.
     """
+    if callees is not None and tuple(node_types) != (ast.Call,):
+        raise ValueError("callees= gates checks on ast.Call only")
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         words = needs if callable(needs) else tuple(needs)
-        HANDLERS.append(Handler(func, tuple(node_types), tuple(rules), words))
+        HANDLERS.append(Handler(func, tuple(node_types), tuple(rules), words, callees))
         return func
 
     return decorate

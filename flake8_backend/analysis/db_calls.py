@@ -68,6 +68,13 @@ def classify(call: ast.Call, ctx, row_names: frozenset[str] = frozenset()) -> Db
     return None
 
 
+def db_call_names(settings) -> frozenset[str]:
+    """Every callee name `classify` can accept (for the engine's Call dispatch)."""
+    extra = settings["extend-db-calls"]
+    return (SQL_METHODS | SESSION_METHODS | MANAGER_METHODS | ROW_METHODS
+            | {name.rsplit(".", 1)[-1] for name in extra})
+
+
 def qualname_in(func: ast.expr, ctx, functions: frozenset[str]) -> bool:
     return bool(functions) and ctx.qualname(func) in functions
 

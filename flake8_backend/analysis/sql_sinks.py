@@ -102,6 +102,27 @@ def _configured(ctx) -> tuple[frozenset[str], frozenset[str]]:
     return found
 
 
+_SQL_NAMES: dict[str, bool] = {}
+
+
+def is_sql_name(name: str) -> bool:
+    """Whether a variable's name says it holds SQL (`sql`, `query`, `stmt`); cached per name."""
+    found = _SQL_NAMES.get(name)
+    if found is None:
+        if len(_SQL_NAMES) > 50_000:  # a bound on memory for very long runs
+            _SQL_NAMES.clear()
+        found = _SQL_NAMES[name] = SQL_NAME.search(name) is not None
+    return found
+
+
+def sink_callees(settings) -> frozenset[str]:
+    """Every callee name `find_sink` can accept: method sinks and the last part of functions."""
+    extra = settings["extend-sql-sinks"]
+    return (METHOD_SINKS | AMBIGUOUS_METHOD_SINKS | {"extra"}
+            | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
+            | {name.rsplit(".", 1)[-1] for name in extra})
+
+
 def sink_words(settings) -> tuple[str, ...]:
     """Words the engine's text prefilter looks for before dispatching SQL checks."""
     extra = tuple(e.rsplit(".", 1)[-1] for e in settings["extend-sql-sinks"])

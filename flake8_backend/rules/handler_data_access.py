@@ -10,6 +10,7 @@ belong at module or app level.
 from __future__ import annotations
 
 import ast
+from typing import Callable
 
 from flake8_backend.analysis.handlers import current_handler
 from flake8_backend.analysis.strings import leading_text
@@ -112,7 +113,8 @@ _CONNECTION_WORDS = ("connect", "create_engine", "create_async_engine", "Redis",
 
 
 # -- BE005 --------------------------------------------------------------------
-@check(ast.Call, rules=(BE005,), needs=(".all(", "fetchall"))
+@check(ast.Call, rules=(BE005,), needs=(".all(", "fetchall"),
+       callees=frozenset({"all", "fetchall", "execute"}))
 def check_unbounded_query(node: ast.Call, ctx) -> None:
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr not in ("all", "fetchall", "execute"):
@@ -229,7 +231,12 @@ def _connection_needs(settings) -> tuple[str, ...]:
     return _CONNECTION_WORDS + extra
 
 
-@check(ast.Call, rules=(BE006,), needs=_connection_needs)
+def _connection_callees(settings) -> Callable[[str], bool]:
+    words = _connection_needs(settings)
+    return lambda name: any(word in name for word in words)
+
+
+@check(ast.Call, rules=(BE006,), needs=_connection_needs, callees=_connection_callees)
 def check_connection_per_request(node: ast.Call, ctx) -> None:
     handler = current_handler(ctx)  # memoized per function: most calls end here
     if handler is None:

@@ -64,7 +64,7 @@ def _needs(settings) -> tuple[str, ...]:
     return ("requests", *extra)
 
 
-@check(ast.Call, rules=(BE014,), needs=_needs)
+@check(ast.Call, rules=(BE014,), needs=_needs, callees=VERBS)
 def check_requests_timeout(node: ast.Call, ctx) -> None:
     func = node.func
     if isinstance(func, ast.Attribute):

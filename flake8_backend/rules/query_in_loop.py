@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.db_calls import classify
+from flake8_backend.analysis.db_calls import classify, db_call_names
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN
 from flake8_backend.analysis.strings import leading_text
@@ -75,7 +75,7 @@ def _needs(settings) -> tuple[str, ...]:
     return _WORDS + tuple(e.rsplit(".", 1)[-1] for e in settings["extend-db-calls"])
 
 
-@check(ast.Call, rules=(BE004,), needs=_needs)
+@check(ast.Call, rules=(BE004,), needs=_needs, callees=db_call_names)
 def check_query_in_loop(node: ast.Call, ctx) -> None:
     loops = ctx.scope.loops if ctx.scope is not None else ()
     if not loops or _excluded(ctx):

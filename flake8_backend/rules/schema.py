@@ -136,7 +136,7 @@ def check_model_foreign_keys(node: ast.ClassDef, ctx) -> None:
                        fix="add index=True, or an Index leading with it in __table_args__")
 
 
-@check(ast.Call, rules=(BE007,), needs=("ForeignKey",))
+@check(ast.Call, rules=(BE007,), needs=("ForeignKey",), callees=frozenset({"Table"}))
 def check_table_foreign_keys(node: ast.Call, ctx) -> None:
     """`Table("orders", metadata, Column("user_id", ForeignKey(...)), Index(...))`."""
     if _callee(node) != "Table":
@@ -214,7 +214,8 @@ def check_alembic_downgrade(node: ast.FunctionDef, ctx) -> None:
                        "<why>\") to say so")
 
 
-@check(ast.Call, rules=(BE008,), needs=("RunPython", "RunSQL"))
+@check(ast.Call, rules=(BE008,), needs=("RunPython", "RunSQL"),
+       callees=frozenset({"RunPython", "RunSQL"}))
 def check_django_operations(node: ast.Call, ctx) -> None:
     name = _callee(node)
     if name not in ("RunPython", "RunSQL") or not _is_django_operation(node, ctx):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.sql_sinks import SQL_NAME, SQL_NAME_WORDS, find_sink, sink_words
+from flake8_backend.analysis.sql_sinks import (
+    SQL_NAME_WORDS, find_sink, is_sql_name, sink_callees, sink_words)
 from flake8_backend.analysis.strings import literal_text, string_pieces
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
@@ -51,7 +52,8 @@ _MAX_TEXT = 20_000
 _COPIES_ALL = lazy_compile(r"(?is)^\s*(create|insert)\b")
 
 
-@check(ast.Call, rules=(BE003,), needs=sink_words)
+@check(ast.Call, rules=(BE003,), needs=sink_words,
+       callees=sink_callees)
 def check_select_star_at_sink(node: ast.Call, ctx) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
@@ -64,7 +66,7 @@ def check_select_star_at_sink(node: ast.Call, ctx) -> None:
 
 @check(ast.Assign, rules=(BE003,), needs=SQL_NAME_WORDS)
 def check_select_star_assigned(node: ast.Assign, ctx) -> None:
-    names = [t.id for t in node.targets if isinstance(t, ast.Name) and SQL_NAME.search(t.id)]
+    names = [t.id for t in node.targets if isinstance(t, ast.Name) and is_sql_name(t.id)]
     if names and _is_literal(node.value):
         _check_literal(node.value, ctx, f"assigned to `{names[0]}`")
 

@@ -15,7 +15,7 @@ import ast
 
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.analysis.sql_sinks import (
-    SQL_NAME, SQL_NAME_WORDS, find_sink, looks_like_sql, sink_words)
+    SQL_NAME_WORDS, find_sink, is_sql_name, looks_like_sql, sink_callees, sink_words)
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
 from flake8_backend.patterns import lazy_compile
@@ -68,7 +68,8 @@ _STRUCTURAL = (ast.Constant, ast.JoinedStr, ast.IfExp, ast.List, ast.Tuple,
                ast.ListComp, ast.GeneratorExp, ast.SetComp)
 
 
-@check(ast.Call, rules=(BE002,), needs=sink_words)
+@check(ast.Call, rules=(BE002,), needs=sink_words,
+       callees=sink_callees)
 def check_sql_building(node: ast.Call, ctx) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
@@ -91,7 +92,7 @@ def check_sql_building(node: ast.Call, ctx) -> None:
 def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx) -> None:
     """Building assigned to a SQL-named variable, reported later if no sink consumes it."""
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    names = [t.id for t in targets if isinstance(t, ast.Name) and SQL_NAME.search(t.id)]
+    names = [t.id for t in targets if isinstance(t, ast.Name) and is_sql_name(t.id)]
     if not names:
         return
     value = node.value

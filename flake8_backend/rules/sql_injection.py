@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
-from flake8_backend.analysis.sql_sinks import Sink, find_sink, looks_like_sql, sink_words
+from flake8_backend.analysis.sql_sinks import (
+    Sink, find_sink, looks_like_sql, sink_callees, sink_words)
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import literal_text, text_parts
 from flake8_backend.patterns import lazy_compile
@@ -65,7 +66,8 @@ _IDENTIFIER_BEFORE = lazy_compile(
     re.IGNORECASE)
 
 
-@check(ast.Call, rules=(BE001,), needs=sink_words)
+@check(ast.Call, rules=(BE001,), needs=sink_words,
+       callees=sink_callees)
 def check_sql_fstring(node: ast.Call, ctx) -> None:
     sink = find_sink(node, ctx)
     if sink is None:

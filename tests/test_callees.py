@@ -1,0 +1,94 @@
+"""The Call dispatch by callee name: a gate may only skip calls its check would ignore."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from flake8_backend import engine
+from flake8_backend.callees import CallDispatcher, accepts_for, alias_closure, note_alias
+from flake8_backend.config import build_settings
+from flake8_backend.registry import HANDLERS, RULES, check, load_rules
+from tests.harness import FIXTURES, parse_fixture
+
+
+def _call(source: str) -> ast.Call:
+    node = ast.parse(source).body[0].value
+    assert isinstance(node, ast.Call)
+    return node
+
+
+def _dispatch(calls: list[str], aliases: dict[str, set[str]] | None = None) -> list[str]:
+    seen: list[str] = []
+
+    def gated(node, ctx):
+        seen.append("gated:" + ast.unparse(node))
+
+    def ungated(node, ctx):
+        seen.append("ungated:" + ast.unparse(node))
+
+    dispatcher = CallDispatcher([(gated, frozenset({"execute"}).__contains__), (ungated, None)],
+                                aliases or {}, {})
+    for source in calls:
+        dispatcher.dispatch(_call(source), None)
+    return seen
+
+
+def test_gate_by_last_name_of_attribute_and_name_callees():
+    assert _dispatch(["cur.execute(q)", "execute(q)", "cur.fetch(q)", "len(q)"]) == [
+        "gated:cur.execute(q)", "ungated:cur.execute(q)", "gated:execute(q)",
+        "ungated:execute(q)", "ungated:cur.fetch(q)", "ungated:len(q)"]
+
+
+def test_other_callee_shapes_reach_only_ungated_checks():
+    assert _dispatch(["make()(q)", "handlers['execute'](q)", "(lambda q: q)(q)"]) == [
+        "ungated:make()(q)", "ungated:handlers['execute'](q)", "ungated:(lambda q: q)(q)"]
+
+
+def test_aliases_are_followed_transitively():
+    aliases: dict[str, set[str]] = {}
+    note_alias(aliases, "run", "first")
+    note_alias(aliases, "first", "execute")
+    note_alias(aliases, "same", "same")  # `x = x` records nothing
+    assert alias_closure("run", aliases) == {"run", "first", "execute"}
+    assert "same" not in aliases
+    assert _dispatch(["run(q)"], aliases) == ["gated:run(q)", "ungated:run(q)"]
+
+
+def test_cache_is_shared_and_keyed_by_alias_set():
+    cache: dict = {}
+    dispatcher = CallDispatcher([(lambda n, c: None, frozenset({"get"}).__contains__)], {}, cache)
+    dispatcher.dispatch(_call("requests.get(u)"), None)
+    dispatcher.dispatch(_call("print(u)"), None)
+    assert set(cache) == {"get", "print"}
+    assert len(cache["get"]) == 1 and cache["print"] == ()
+
+
+def test_accepts_for_sets_predicates_and_settings_functions():
+    settings = build_settings({})
+    assert accepts_for(None, settings) is None
+    assert accepts_for(frozenset({"a"}), settings)("a")
+    assert not accepts_for(lambda s: frozenset({"a"}), settings)("b")
+    assert accepts_for(lambda s: (lambda name: name.startswith("x")), settings)("xy")
+
+
+def test_callees_only_on_call_checks():
+    with pytest.raises(ValueError, match="ast.Call only"):
+        check(ast.Assign, rules=(), callees=frozenset({"x"}))
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.name)
+def test_gates_change_no_finding(path, monkeypatch):
+    """Every fixture gives the same findings with every gate open (each check on every call)."""
+    load_rules()
+    assert any(h.callees is not None for h in HANDLERS)
+    settings = build_settings({"enable": ["BE"], **parse_fixture(path).table})
+    source = path.read_text(encoding="utf-8")
+    gated = engine.lint_source(source, str(path), settings)
+    monkeypatch.setattr(engine, "accepts_for", lambda callees, s: None)
+    monkeypatch.setattr(engine, "_PLAN", [])
+    open_gates = engine.lint_source(source, str(path), build_settings(
+        {"enable": ["BE"], **parse_fixture(path).table}))
+    assert gated == open_gates
+    assert {f.code for f in gated} <= set(RULES)
