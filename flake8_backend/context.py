@@ -61,6 +61,8 @@ class ModuleContext:
                 continue
             if name in scope.globals:
                 scope, pos = self.module, _FAR
+            if scope.unbound_parameters:
+                scope.bind_parameters()
             bindings = scope.names.get(name)
             if bindings:
                 return _reaching(bindings, pos)

@@ -16,7 +16,7 @@ import sys
 from typing import Callable, Iterable
 
 from flake8_backend.analysis.scope import (
-    ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, OTHER, PARAM, WITH, Binding, Scope,
+    ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, OTHER, WITH, Binding, Scope,
     end_pos, import_bindings, prescan_module_imports, span_of)
 from flake8_backend.callees import Accepts, CallDispatcher, accepts_for, note_alias
 from flake8_backend.config import Settings, default_settings
@@ -434,15 +434,14 @@ def _fact_function(engine: Engine, node: ast.FunctionDef | ast.AsyncFunctionDef,
     """Decorators, defaults and annotations belong to the enclosing scope; the body to a new one."""
     outer = engine.ctx.scope
     engine.bind(node.name, OTHER, None, node)
-    params = _parameters(node.args)
 
     def enter() -> None:
         scope = engine.enter("function", node)
-        if outer.kind == "class" and params:
-            scope.cls, scope.self_name = outer, params[0].arg
-        span = span_of(node.body)
-        for arg in params:
-            scope.add(arg.arg, Binding(PARAM, arg, (node.lineno, node.col_offset), span))
+        if outer.kind == "class":
+            args = node.args
+            first = args.posonlyargs[:1] or args.args[:1]
+            if first:
+                scope.cls, scope.self_name = outer, first[0].arg
 
     push(_Marker(engine.leave))
     engine.push_block(push, node.body)
@@ -452,17 +451,9 @@ def _fact_function(engine: Engine, node: ast.FunctionDef | ast.AsyncFunctionDef,
 
 
 def _fact_lambda(engine: Engine, node: ast.Lambda, push: Callable) -> bool:
-    params = _parameters(node.args)
-
-    def enter() -> None:
-        scope = engine.enter("function", node)
-        span = (node.lineno, node.col_offset, 1 << 30, 0)
-        for arg in params:
-            scope.add(arg.arg, Binding(PARAM, arg, (node.lineno, node.col_offset), span))
-
     push(_Marker(engine.leave))
     push(node.body)
-    push(_Marker(enter))
+    push(_Marker(lambda: engine.enter("function", node)))
     engine.push_all(push, _defaults(node.args))
     return True
 
@@ -474,16 +465,6 @@ def _fact_class(engine: Engine, node: ast.ClassDef, push: Callable) -> bool:
     push(_Marker(lambda: engine.enter("class", node)))
     engine.push_all(push, [*node.decorator_list, *node.bases, *node.keywords])
     return True
-
-
-def _parameters(args: ast.arguments) -> list[ast.arg]:
-    found = [*args.posonlyargs, *args.args]
-    if args.vararg:
-        found.append(args.vararg)
-    found.extend(args.kwonlyargs)
-    if args.kwarg:
-        found.append(args.kwarg)
-    return found
 
 
 def _defaults(args: ast.arguments) -> list[ast.AST]:

@@ -57,7 +57,7 @@ class Scope:
     """A module, class or function body with the bindings recorded in it so far."""
 
     __slots__ = ("kind", "node", "parent", "names", "globals", "attrs", "self_name", "cls",
-                 "loops")
+                 "loops", "unbound_parameters")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind  # "module" | "class" | "function"
@@ -69,6 +69,9 @@ class Scope:
         self.self_name: str | None = None  # functions defined in a class: first parameter
         self.cls: Scope | None = None  # functions defined in a class: that class scope
         self.loops: list[ast.AST] = []  # enclosing loops and comprehensions, innermost last
+        # functions and lambdas: parameters are bound on the first lookup in the scope
+        # (see `bind_parameters`); most scopes are never asked about a name
+        self.unbound_parameters = kind == "function"
 
     def add(self, name: str, binding: Binding) -> None:
         """Append a binding, keeping each name's list in source order."""
@@ -79,6 +82,33 @@ class Scope:
             found.append(binding)
         else:  # a module-level import recorded up front, then an earlier assignment
             bisect.insort(found, binding, key=_pos_key)
+
+    def bind_parameters(self) -> None:
+        """Bind the function's parameters, positioned at the `def`, before its body's bindings."""
+        self.unbound_parameters = False
+        node = self.node
+        pos = (node.lineno, node.col_offset)
+        body = node.body
+        span = span_of(body) if body.__class__ is list else (pos[0], pos[1], 1 << 30, 0)
+        names = self.names
+        for arg in parameters(node.args):
+            binding = Binding(PARAM, arg, pos, span)
+            found = names.get(arg.arg)
+            if found is None:
+                names[arg.arg] = [binding]
+            else:  # the body bound it again, later in the source
+                found.insert(0, binding)
+
+
+def parameters(args: ast.arguments) -> list[ast.arg]:
+    """Every parameter of a signature, in source order."""
+    found = [*args.posonlyargs, *args.args]
+    if args.vararg:
+        found.append(args.vararg)
+    found.extend(args.kwonlyargs)
+    if args.kwarg:
+        found.append(args.kwarg)
+    return found
 
 
 def span_of(stmts: list[ast.stmt]) -> Span:
