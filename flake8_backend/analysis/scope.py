@@ -139,18 +139,15 @@ def import_bindings(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, st
         yield alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name
 
 
-def _walk_top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Module-level statements, descending into if/try/with blocks but not into defs."""
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            block = getattr(stmt, field, None)
-            if block and isinstance(block, list):
-                stack.extend(reversed(block))
+_IMPORTS = (ast.Import, ast.ImportFrom)
+# Module-level statements whose blocks run at import time (`if TYPE_CHECKING:`, `try:`
+# around an optional import, `with`, loops); definitions' bodies do not.
+_BLOCKS = {cls: fields for cls, fields in (
+    (ast.If, ("body", "orelse")), (ast.Try, ("body", "handlers", "orelse", "finalbody")),
+    (getattr(ast, "TryStar", None), ("body", "handlers", "orelse", "finalbody")),
+    (ast.With, ("body",)), (ast.AsyncWith, ("body",)), (ast.For, ("body", "orelse")),
+    (ast.AsyncFor, ("body", "orelse")), (ast.While, ("body", "orelse")),
+    (ast.ExceptHandler, ("body",))) if cls is not None}
 
 
 def prescan_module_imports(tree: ast.Module, scope: Scope) -> None:
@@ -158,8 +155,15 @@ def prescan_module_imports(tree: ast.Module, scope: Scope) -> None:
     if not tree.body:
         return
     span = span_of(tree.body)
-    for stmt in _walk_top_level(tree.body):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for name, qualname in import_bindings(stmt):
+    pending = [tree.body]
+    while pending:
+        for stmt in pending.pop():
+            cls = stmt.__class__
+            if cls in _IMPORTS:
                 pos = (stmt.lineno, stmt.col_offset)
-                scope.add(name, Binding(IMPORT, None, pos, span, qualname))
+                for name, qualname in import_bindings(stmt):
+                    scope.add(name, Binding(IMPORT, None, pos, span, qualname))
+            else:
+                fields = _BLOCKS.get(cls)
+                if fields is not None:
+                    pending.extend(getattr(stmt, field) for field in fields)

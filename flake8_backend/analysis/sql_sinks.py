@@ -115,6 +115,16 @@ def is_sql_name(name: str) -> bool:
     return found
 
 
+def sql_named_targets(targets: list[ast.expr]) -> list[str]:
+    """The SQL-named plain names among assignment targets (`sql = ...`, `a = query = ...`)."""
+    if len(targets) == 1:  # nearly every assignment: no list to build
+        target = targets[0]
+        if target.__class__ is ast.Name and is_sql_name(target.id):
+            return [target.id]
+        return []
+    return [t.id for t in targets if t.__class__ is ast.Name and is_sql_name(t.id)]
+
+
 def sink_callees(settings) -> frozenset[str]:
     """Every callee name `find_sink` can accept: method sinks and the last part of functions."""
     extra = settings["extend-sql-sinks"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from flake8_backend.analysis.sql_sinks import (
-    SQL_NAME_WORDS, find_sink, is_sql_name, sink_callees, sink_words)
+    SQL_NAME_WORDS, find_sink, sink_callees, sink_words, sql_named_targets)
 from flake8_backend.analysis.strings import literal_text, string_pieces
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
@@ -66,7 +66,7 @@ def check_select_star_at_sink(node: ast.Call, ctx) -> None:
 
 @check(ast.Assign, rules=(BE003,), needs=SQL_NAME_WORDS)
 def check_select_star_assigned(node: ast.Assign, ctx) -> None:
-    names = [t.id for t in node.targets if isinstance(t, ast.Name) and is_sql_name(t.id)]
+    names = sql_named_targets(node.targets)
     if names and _is_literal(node.value):
         _check_literal(node.value, ctx, f"assigned to `{names[0]}`")
 

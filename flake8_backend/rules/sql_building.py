@@ -15,7 +15,7 @@ import ast
 
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.analysis.sql_sinks import (
-    SQL_NAME_WORDS, find_sink, is_sql_name, looks_like_sql, sink_callees, sink_words)
+    SQL_NAME_WORDS, find_sink, looks_like_sql, sink_callees, sink_words, sql_named_targets)
 from flake8_backend.analysis.sql_values import describe, is_safe_value
 from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
 from flake8_backend.patterns import lazy_compile
@@ -91,8 +91,8 @@ def check_sql_building(node: ast.Call, ctx) -> None:
 @check(ast.Assign, ast.AugAssign, rules=(BE002,), needs=SQL_NAME_WORDS)
 def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx) -> None:
     """Building assigned to a SQL-named variable, reported later if no sink consumes it."""
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    names = [t.id for t in targets if isinstance(t, ast.Name) and is_sql_name(t.id)]
+    targets = node.targets if node.__class__ is ast.Assign else [node.target]
+    names = sql_named_targets(targets)
     if not names:
         return
     value = node.value
