@@ -99,7 +99,7 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "handlers", "call_caches")
+    __slots__ = ("settings", "handlers", "call_caches", "inside")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -115,6 +115,25 @@ class _Plan:
                                   accepts_for(handler.callees, settings)))
         # callee name -> Call checks to run, per set of Call checks a module enables
         self.call_caches: dict[tuple[Callable, ...], dict] = {}
+        # word -> the shorter prefilter words it contains: when one of those is absent
+        # from a module, so is the word (`fetch` decides `fetchall`), without a search
+        words = {word for needs, _, _, _ in self.handlers for word in needs}
+        self.inside = {word: tuple(sorted(w for w in words if w != word and w in word))
+                       for word in words}
+
+
+def _occurs(word: str, source: str, present: dict[str, bool],
+            inside: dict[str, tuple[str, ...]]) -> bool:
+    """Whether `word` occurs in `source`, deciding the shorter words it contains first."""
+    for shorter in inside[word]:
+        found = present.get(shorter)
+        if found is None:
+            found = _occurs(shorter, source, present, inside)
+        if not found:
+            present[word] = False
+            return False
+    found = present[word] = word in source
+    return found
 
 
 _NO_SPAN = (0, 0, 0, 0)
@@ -144,7 +163,7 @@ class Engine:
                 for word in needs:
                     found = present.get(word)
                     if found is None:
-                        found = present[word] = word in source
+                        found = _occurs(word, source, present, plan.inside)
                     if found:
                         break
                 else:
