@@ -15,9 +15,13 @@ Both flake8 arms run through the same wrapper (`--_flake8-arm on|off`), which
 only filters our entry point out of flake8's plugin discovery, and the arms are
 interleaved (AB BA AB ...) so drift on a shared machine cancels out.
 
+* optionally (`--only instructions`), the flake8 on/off ratio of instructions
+  executed under valgrind's callgrind, which does not depend on the machine's load.
+
 Usage::
 
     python benchmarks/bench.py [--repeat 5] [--files N] [--json PATH] [--profile]
+    python benchmarks/bench.py --only instructions [--instruction-files 100]
 """
 
 from __future__ import annotations
@@ -231,16 +235,25 @@ def run_child(cmd: list[str], env: dict[str, str], cwd: str) -> dict[str, float]
 
 
 def compare_arms(make_cmd: Callable[[str], list[str]], env: dict[str, str], cwd: str,
-                 repeat: int, warmup: int, count: Callable[[str], dict[str, int]]
-                 ) -> dict[str, Any]:
-    """Run arms `off` and `on` interleaved (AB, BA, ...) after warm-up runs of each."""
+                 repeat: int, warmup: int, count: Callable[[str], dict[str, int]],
+                 outputs: dict[str, Path] | None = None) -> dict[str, Any]:
+    """Run arms `off` and `on` interleaved (AB, BA, ...) after warm-up runs of each.
+
+    `outputs` are removed before each run (flake8 appends to its --output-file), so
+    `count` sees the last run's output only.
+    """
+    def run(arm: str) -> dict[str, float]:
+        if outputs is not None:
+            outputs[arm].unlink(missing_ok=True)
+        return run_child(make_cmd(arm), env, cwd)
+
     for _ in range(warmup):
         for arm in ("off", "on"):
-            run_child(make_cmd(arm), env, cwd)
+            run(arm)
     samples: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
     for i in range(repeat):
         for arm in (("off", "on") if i % 2 == 0 else ("on", "off")):
-            samples[arm].append(run_child(make_cmd(arm), env, cwd))
+            samples[arm].append(run(arm))
     result: dict[str, Any] = {"counts": {arm: count(arm) for arm in ("off", "on")}}
     for key in ("wall", "cpu", "rss_mb"):
         off = [s[key] for s in samples["off"]]
@@ -268,7 +281,7 @@ def bench_flake8(files: list[Path], repeat: int, warmup: int, work: Path,
                 f"--output-file={outputs[arm]}", *map(str, files)]
 
     result = compare_arms(make_cmd, env, str(work), repeat, warmup,
-                          lambda arm: _output_counts(outputs[arm]))
+                          lambda arm: _output_counts(outputs[arm]), outputs)
     result["files"] = len(files)
     result["estimate"] = estimate(result, env, work, "flake8.main.cli", "flake8_backend.plugin",
                                   plugin_seconds(files, "flake8"))
@@ -292,11 +305,45 @@ def bench_pylint(files: list[Path], repeat: int, warmup: int, work: Path,
                 f"--output={outputs[arm]}", *plugin, *map(str, files)]
 
     result = compare_arms(make_cmd, env, str(work), repeat, warmup,
-                          lambda arm: _output_counts(outputs[arm]))
+                          lambda arm: _output_counts(outputs[arm]), outputs)
     result["files"] = len(files)
     result["estimate"] = estimate(result, env, work, "pylint.lint", "pylint_backend.checker",
                                   plugin_seconds(files, "pylint"))
     return result
+
+
+# -- instruction counts: the flake8 ratio without the machine's noise -------------------
+def bench_instructions(files: list[Path], work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """`flake8 -j1` on vs off, each run once under callgrind: instructions executed.
+
+    On a shared virtual machine a CPU-bound loop's time varies by 10-20 % from run to
+    run, so a 3 % budget takes many timed pairs to resolve. Instruction counts repeat
+    to about 0.1 % (PYTHONHASHSEED fixed), at the price of running ~50x slower. They
+    are not time (a string search is cheap per instruction, interpretation is not), so
+    they back up the timed ratio instead of replacing it.
+    """
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return {"skipped": "valgrind is not installed"}
+    counts = {}
+    for arm in ("off", "on"):
+        out = work / f"callgrind-{arm}.out"
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+               sys.executable, str(Path(__file__).resolve()), "--_flake8-arm", arm,
+               "--isolated", "--jobs=1", f"--select={FLAKE8_SELECT}", "--exit-zero",
+               f"--output-file={work / f'callgrind-{arm}.txt'}", *map(str, files)]
+        proc = subprocess.run(cmd, env={**env, "PYTHONHASHSEED": "0"}, cwd=work, text=True,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+        found = re.search(r"Collected : (\d+)", proc.stderr)
+        if proc.returncode != 0 or found is None:
+            tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+            raise SystemExit(f"bench: error: callgrind run ({arm}) failed: {tail[0]}")
+        counts[arm] = int(found.group(1))
+    return {"files": len(files), "off": counts["off"], "on": counts["on"],
+            "ratio": counts["on"] / counts["off"]}
 
 
 # -- in-process estimate: what the plugin adds, without the machine's noise --------------
@@ -543,6 +590,15 @@ def print_report(fig: dict[str, Any]) -> None:
         n = t["counts"]
         print(f"  output lines on/off {n['on']['lines']}/{n['off']['lines']}, "
               f"BE findings on/off {n['on']['be']}/{n['off']['be']}")
+    if "instructions" in fig:
+        i = fig["instructions"]
+        if "skipped" in i:
+            print(f"{'flake8 on/off instructions':<34}{'-':>10}{'<=1.03':>9}  "
+                  f"skipped: {i['skipped']}")
+        else:
+            print(f"{'flake8 on/off instructions':<34}{i['ratio']:>10.3f}{'<=1.03':>9}  "
+                  f"{verdict(i['ratio'], TARGETS['flake8'])}   ({i['on'] / 1e9:.2f} G / "
+                  f"{i['off'] / 1e9:.2f} G instructions under callgrind, {i['files']} files)")
     if "scaling" in fig:
         s = fig["scaling"]
         cells = "\n  ".join(
@@ -559,7 +615,8 @@ def print_report(fig: dict[str, Any]) -> None:
 
 
 # -- CLI ------------------------------------------------------------------------------
-SECTIONS = ("engine", "flake8", "pylint", "scaling")
+SECTIONS = ("engine", "flake8", "pylint", "scaling", "instructions")
+DEFAULT_SECTIONS = ("engine", "flake8", "pylint", "scaling")  # instructions: minutes, opt-in
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -573,8 +630,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="comma-separated corpus packages for the pylint arms")
     parser.add_argument("--pylint-files", type=int, default=60,
                         help="first N sorted files of each pylint package")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--only", default=",".join(DEFAULT_SECTIONS),
+                        help=f"comma-separated subset of {','.join(SECTIONS)} (default: "
+                             f"{','.join(DEFAULT_SECTIONS)})")
+    parser.add_argument("--instruction-files", type=int, default=100, metavar="N",
+                        help="files for the instructions section (about 3 s of callgrind each)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the engine over the corpus")
@@ -616,6 +676,9 @@ def run_sections(args: argparse.Namespace, work: Path, frozen: Path) -> dict[str
         chosen = pylint_subset(root, args.pylint_packages.split(","), args.pylint_files)
         fig["pylint"] = bench_pylint(chosen, args.repeat, args.warmup, work, env)
         fig["pylint"]["subset"] = f"first {args.pylint_files} of {args.pylint_packages}"
+    if "instructions" in args.only:
+        fig["instructions"] = bench_instructions(
+            evenly_spaced(paths, args.instruction_files), work, env)
     if "scaling" in args.only:
         fig["scaling"] = time_scaling(sources, settings, args.repeat)
     fig["load_after"] = os.getloadavg()[0]

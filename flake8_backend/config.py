@@ -16,11 +16,6 @@ from typing import Any, Mapping
 
 from flake8_backend.registry import Option, RULES, load_rules
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 TABLE = "flake8-backend"
 CODE_OR_PREFIX = re.compile(r"^BE\d{0,3}$")
 
@@ -86,14 +81,28 @@ def find_pyproject(start: Path | None = None) -> Path | None:
 
 
 def read_table(path: Path) -> dict[str, Any]:
-    """The `[tool.flake8-backend]` table of one file, or {} when it has none."""
+    """The `[tool.flake8-backend]` table of one file, or {} when it has none.
+
+    A file that never spells `flake8-backend` cannot hold the table, and is not parsed:
+    most projects' pyproject.toml does not configure us, and importing and running the
+    TOML parser is a good part of what the plugin adds to a small flake8 run.
+    """
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if TABLE.encode() not in raw:
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     table = data.get("tool", {}).get(TABLE, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.{TABLE}] must be a table")

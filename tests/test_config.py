@@ -128,6 +128,19 @@ def test_bad_table_is_one_clear_error(tmp_path, config, message):
     assert message in text and str(tmp_path / "pyproject.toml") in text and "\n" not in text
 
 
+def test_pyproject_without_our_table_is_not_parsed(tmp_path):
+    """Another tool's broken TOML is not our error to report; ours is, even in a dotted key."""
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = \n")
+    assert load_settings(start=tmp_path).values == build_settings({}).values
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = \n"
+                                             "tool.flake8-backend.enable = ['BE']\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(start=tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.flake8-backend]\nx = '\xff'\n")
+    with pytest.raises(ConfigError, match="invalid TOML: not UTF-8"):
+        load_settings(start=tmp_path)
+
+
 def _env():
     env = dict(os.environ)
     env.pop("FLAKE8_BACKEND_RAISE", None)
