@@ -21,15 +21,18 @@ from typing import Any, Callable
 
 Accepts = Callable[[str], bool]
 _ATTRIBUTE, _NAME = ast.Attribute, ast.Name
+_MAX_CACHED = 100_000
 
 
 def accepts_for(callees: Any, settings: Any) -> Accepts | None:
     """The name predicate of a handler's `callees=` under `settings`; None accepts every call."""
     if callees is None:
         return None
-    found = callees if isinstance(callees, (frozenset, set)) else callees(settings)
-    if isinstance(found, (frozenset, set)):
+    found = callees if isinstance(callees, (frozenset, set, tuple, list)) else callees(settings)
+    if isinstance(found, (frozenset, set, tuple, list)):
         return frozenset(found).__contains__
+    if not callable(found):
+        raise TypeError(f"callees must give names or a predicate, not {type(found).__name__}")
     return found
 
 
@@ -79,6 +82,8 @@ class CallDispatcher:
             key = None  # `f()()`, `handlers[name]()`: only ungated checks
         checks = self._cache.get(key)
         if checks is None:
+            if len(self._cache) > _MAX_CACHED:  # a bound for long-lived processes (pylsp)
+                self._cache.clear()
             checks = self._cache[key] = self._select(key)
         for check in checks:
             check(node, ctx)

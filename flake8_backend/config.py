@@ -36,7 +36,12 @@ class ConfigError(Exception):
 
 
 class Settings:
-    """Validated option values and the set of enabled codes. Treat as read-only."""
+    """Validated option values and the set of enabled codes; read-only.
+
+    The engine caches what it derives from one `Settings` object (which checks run,
+    their prefilter words and callee names): build a new one instead of changing
+    `values` (a plain dict, so that front ends running in parallel can pickle it).
+    """
 
     __slots__ = ("values", "enabled", "source")
 
@@ -85,7 +90,8 @@ def read_table(path: Path) -> dict[str, Any]:
 
     A file that never spells `flake8-backend` cannot hold the table, and is not parsed:
     most projects' pyproject.toml does not configure us, and importing and running the
-    TOML parser is a good part of what the plugin adds to a small flake8 run.
+    TOML parser is a good part of what the plugin adds to a small flake8 run. (A table
+    name written with TOML escapes, `"flake8\u002dbackend"`, is therefore not seen.)
     """
     try:
         raw = path.read_bytes()

@@ -521,7 +521,7 @@ _FACTS: dict[type, Callable[[Engine, ast.AST, Callable], bool]] = {
 # -- entry points -----------------------------------------------------------
 def lint_tree(tree: ast.AST, source: str, settings: Settings | None = None,
               filename: str = "<unknown>") -> list[Finding]:
-    """Findings for an already parsed module."""
+    """Findings for an already parsed module: a complete tree, as `ast.parse` makes it."""
     return Engine(settings or default_settings(), source, filename).run(tree)
 
 

@@ -92,3 +92,22 @@ def test_gates_change_no_finding(path, monkeypatch):
         {"enable": ["BE"], **parse_fixture(path).table}))
     assert gated == open_gates
     assert {f.code for f in gated} <= set(RULES)
+
+
+def test_accepts_for_rejects_what_is_neither_names_nor_predicate():
+    settings = build_settings({})
+    assert accepts_for(("a", "b"), settings)("b")
+    assert accepts_for(lambda s: ["x"], settings)("x")
+    with pytest.raises(TypeError, match="names or a predicate"):
+        accepts_for(lambda s: 3, settings)
+
+
+def test_cache_is_bounded(monkeypatch):
+    from flake8_backend import callees
+
+    monkeypatch.setattr(callees, "_MAX_CACHED", 3)
+    cache: dict = {}
+    dispatcher = CallDispatcher([(lambda n, c: None, None)], {}, cache)
+    for i in range(10):
+        dispatcher.dispatch(_call(f"f{i}()"), None)
+    assert 1 <= len(cache) <= 4
