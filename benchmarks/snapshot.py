@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Every finding of the engine on the pinned corpus, kept as a reviewed snapshot.
+"""Every finding of the engine on a pinned corpus, kept as a reviewed snapshot.
 
 A rule change that adds or loses findings on real code shows up as a diff of
-`tests/snapshots/corpus_findings.txt` in review, instead of going unnoticed.
-`tests/test_corpus.py` compares against the same file through this module.
+the snapshot in review, instead of going unnoticed. There is one snapshot per
+corpus of `benchmarks/corpus.py`; `tests/test_corpus.py` compares against the
+same files through this module.
 
-Usage::
+Regenerate after an intended change (one command per corpus), then review the diff::
 
-    python benchmarks/snapshot.py            # rewrite the snapshot
-    python benchmarks/snapshot.py --check    # exit 1 and print a diff if it changed
+    python benchmarks/snapshot.py                  # libs -> tests/snapshots/corpus_findings.txt
+    python benchmarks/snapshot.py --corpus apps    # apps -> tests/snapshots/app_corpus_findings.txt
+
+Compare without writing (exit 1 and print a diff if findings changed)::
+
+    python benchmarks/snapshot.py --check [--corpus apps]
 """
 
 from __future__ import annotations
@@ -24,8 +29,19 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SNAPSHOT = REPO / "tests" / "snapshots" / "corpus_findings.txt"
+SNAPSHOTS = {
+    "libs": REPO / "tests" / "snapshots" / "corpus_findings.txt",
+    "apps": REPO / "tests" / "snapshots" / "app_corpus_findings.txt",
+}
+SNAPSHOT = SNAPSHOTS["libs"]
 UPDATE_COMMAND = "python benchmarks/snapshot.py"
+# The header names the corpus; the libs wording predates the apps corpus and is kept.
+_TITLES = {"libs": "the pinned corpus", "apps": "the pinned application corpus"}
+
+
+def update_command(corpus: str = "libs") -> str:
+    """The command that rewrites *corpus*'s snapshot."""
+    return UPDATE_COMMAND if corpus == "libs" else f"{UPDATE_COMMAND} --corpus {corpus}"
 
 
 def load_corpus_module() -> Any:
@@ -42,11 +58,11 @@ def corpus_errors() -> tuple[type[BaseException], ...]:
     return (load_corpus_module().CorpusError, OSError)
 
 
-def fetch_corpus() -> tuple[Path, list[Path]]:
+def fetch_corpus(corpus: str = "libs") -> tuple[Path, list[Path]]:
     """The corpus root and its sorted files, downloading once if needed."""
-    corpus = load_corpus_module()
-    root = corpus.ensure_corpus(quiet=True)
-    return root, corpus.corpus_files(root)
+    module = load_corpus_module()
+    root = module.ensure_corpus(quiet=True, corpus=corpus)
+    return root, module.corpus_files(root, corpus)
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -93,52 +109,57 @@ def run_engine(root: Path, files: list[Path], settings: Any = None) -> EngineRun
     return run
 
 
-def render(run: EngineRun, settings: Any = None) -> str:
+def render(run: EngineRun, settings: Any = None, corpus: str = "libs") -> str:
     """The snapshot text: a header, then one finding per line in (path, line, col) order.
 
     Columns are 1-based, as flake8 and ruff print them.
     """
     from flake8_backend.config import default_settings
 
-    corpus = load_corpus_module()
+    pins = load_corpus_module().get_corpus(corpus).packages
     settings = settings or default_settings()
-    packages = ", ".join(f"{name}-{pin.version}" for name, pin in sorted(corpus.PACKAGES.items()))
+    packages = ", ".join(f"{name}-{pin.version}" for name, pin in sorted(pins.items()))
     ordered = sorted(run.findings, key=lambda item: (item[0], item[1].line, item[1].col,
                                                      item[1].message))
     lines = [
-        f"# flake8-backend findings on the pinned corpus: {packages}",
+        f"# flake8-backend findings on {_TITLES[corpus]}: {packages}",
         f"# rules enabled by default: {', '.join(sorted(settings.enabled))}; "
-        f"columns are 1-based; regenerate with: {UPDATE_COMMAND}",
+        f"columns are 1-based; regenerate with: {update_command(corpus)}",
     ]
     lines.extend(f"{path}:{f.line}:{f.col + 1}: {f.message}" for path, f in ordered)
     return "\n".join(lines) + "\n"
 
 
-def snapshot_diff(expected: str, actual: str) -> list[str]:
+def snapshot_diff(expected: str, actual: str, corpus: str = "libs") -> list[str]:
     """Unified diff from the stored snapshot to the current findings."""
+    stored = SNAPSHOTS[corpus].relative_to(REPO).as_posix()
     return list(difflib.unified_diff(
         expected.splitlines(), actual.splitlines(),
-        fromfile="tests/snapshots/corpus_findings.txt (stored)",
-        tofile="current findings", lineterm=""))
+        fromfile=f"{stored} (stored)", tofile="current findings", lineterm=""))
 
 
-def current_text() -> tuple[str, EngineRun]:
+def current_text(corpus: str = "libs") -> tuple[str, EngineRun]:
     """Fetch the corpus and render the findings, with internal errors raised, not logged."""
     os.environ["FLAKE8_BACKEND_RAISE"] = "1"
-    root, files = fetch_corpus()
+    root, files = fetch_corpus(corpus)
     run = run_engine(root, files)
-    return render(run), run
+    return render(run, corpus=corpus), run
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=sorted(SNAPSHOTS), default="libs",
+                        help="libs: frameworks and libraries; apps: applications "
+                             "(default: %(default)s)")
     parser.add_argument("--check", action="store_true",
                         help="compare with the stored snapshot instead of rewriting it")
-    parser.add_argument("--path", type=Path, default=SNAPSHOT,
-                        help="snapshot file (default: %(default)s)")
+    parser.add_argument("--path", type=Path,
+                        help="snapshot file (default: tests/snapshots/corpus_findings.txt "
+                             "for libs, app_corpus_findings.txt beside it for apps)")
     args = parser.parse_args(argv)
+    args.path = args.path or SNAPSHOTS[args.corpus]
     try:
-        text, run = current_text()
+        text, run = current_text(args.corpus)
     except corpus_errors() as exc:
         print(f"snapshot: error: corpus unavailable: {exc}", file=sys.stderr)
         return 2
@@ -148,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.check:
         stored = args.path.read_text(encoding="utf-8") if args.path.is_file() else ""
-        diff = snapshot_diff(stored, text)
+        diff = snapshot_diff(stored, text, args.corpus)
         if diff:
             print("\n".join(diff))
-            print(f"snapshot: findings changed; review, then update with: {UPDATE_COMMAND}",
-                  file=sys.stderr)
+            print(f"snapshot: findings changed; review, then update with: "
+                  f"{update_command(args.corpus)}", file=sys.stderr)
             return 1
         print(f"snapshot: {len(run.findings)} findings, unchanged")
         return 0

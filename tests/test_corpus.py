@@ -1,8 +1,10 @@
 """The rules on real backend code: no crash anywhere, and no unreviewed change in findings.
 
-The pinned corpus (`benchmarks/corpus.py`) is downloaded on first use. Without
-network access these tests fail, naming the cause; set FLAKE8_BACKEND_SKIP_CORPUS=1
-to skip them instead. The engine runs once per settings and is shared by the tests.
+Each test runs on both pinned corpora of `benchmarks/corpus.py`: `libs`
+(frameworks and libraries) and `apps` (Django, Flask and FastAPI applications),
+each with its own snapshot. A corpus is downloaded on first use. Without network
+access these tests fail, naming the cause; set FLAKE8_BACKEND_SKIP_CORPUS=1 to
+skip them instead. The engine runs once per corpus and settings, shared by the tests.
 """
 
 from __future__ import annotations
@@ -34,24 +36,26 @@ def _load_snapshot_module():
 snapshot = _load_snapshot_module()
 
 
-@pytest.fixture(scope="module")
-def corpus():
-    """(root, files), or a clear failure (or skip, when asked) if it cannot be fetched."""
+@pytest.fixture(scope="module", params=sorted(snapshot.SNAPSHOTS))
+def corpus(request):
+    """(name, root, files), or a clear failure (or skip, when asked) if it cannot be fetched."""
+    name = request.param
     try:
-        return snapshot.fetch_corpus()
+        return (name, *snapshot.fetch_corpus(name))
     except snapshot.corpus_errors() as exc:
         problem = str(exc)  # reported outside the handler, without a chained traceback
     if os.environ.get("FLAKE8_BACKEND_SKIP_CORPUS") == "1":
-        pytest.skip(f"corpus unavailable ({problem}); skipped: FLAKE8_BACKEND_SKIP_CORPUS=1")
-    pytest.fail(f"the pinned corpus could not be fetched: {problem}\n"
-                "Fetch it with `python benchmarks/corpus.py` (needs network), or set "
-                "FLAKE8_BACKEND_SKIP_CORPUS=1 to skip the corpus tests.", pytrace=False)
+        pytest.skip(f"{name} corpus unavailable ({problem}); "
+                    "skipped: FLAKE8_BACKEND_SKIP_CORPUS=1")
+    pytest.fail(f"the pinned {name} corpus could not be fetched: {problem}\n"
+                f"Fetch it with `python benchmarks/corpus.py --corpus {name}` (needs network), "
+                "or set FLAKE8_BACKEND_SKIP_CORPUS=1 to skip the corpus tests.", pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def runs(corpus):
     """Engine runs with every rule on and with the defaults; one pass when they coincide."""
-    root, files = corpus
+    name, root, files = corpus
     every = build_settings({"enable": ["BE"]}, "test_corpus")
     defaults = default_settings()
     with pytest.MonkeyPatch.context() as patch:
@@ -59,11 +63,11 @@ def runs(corpus):
         all_rules = snapshot.run_engine(root, files, every)
         same = every.enabled == defaults.enabled  # `enable` is the only value that differs
         default_run = all_rules if same else snapshot.run_engine(root, files, defaults)
-    return all_rules, default_run
+    return name, all_rules, default_run
 
 
 def test_every_rule_runs_on_the_whole_corpus_without_exceptions(runs):
-    all_rules, _ = runs
+    _, all_rules, _ = runs
     assert all_rules.files > 0
     if all_rules.errors:
         listing = "\n".join(f"  {path}: {error}" for path, error in all_rules.errors)
@@ -72,20 +76,21 @@ def test_every_rule_runs_on_the_whole_corpus_without_exceptions(runs):
 
 
 def test_findings_match_the_snapshot(runs):
-    _, default_run = runs
+    name, _, default_run = runs
+    path, command = snapshot.SNAPSHOTS[name], snapshot.update_command(name)
     if default_run.errors:
         pytest.fail("the engine raised on corpus files; see the no-exception test",
                     pytrace=False)
-    if not snapshot.SNAPSHOT.is_file():
-        pytest.fail(f"no snapshot at {snapshot.SNAPSHOT}; create it with "
-                    f"`{snapshot.UPDATE_COMMAND}` and review it", pytrace=False)
-    stored = snapshot.SNAPSHOT.read_text(encoding="utf-8")
-    diff = snapshot.snapshot_diff(stored, snapshot.render(default_run))
+    if not path.is_file():
+        pytest.fail(f"no snapshot at {path}; create it with `{command}` and review it",
+                    pytrace=False)
+    stored = path.read_text(encoding="utf-8")
+    diff = snapshot.snapshot_diff(stored, snapshot.render(default_run, corpus=name), name)
     if diff:
         shown = diff[:_SHOWN_DIFF_LINES]
         more = len(diff) - len(shown)
         if more:
             shown.append(f"... {more} more diff lines")
-        pytest.fail("findings on the corpus changed:\n" + "\n".join(shown)
+        pytest.fail(f"findings on the {name} corpus changed:\n" + "\n".join(shown)
                     + f"\nIf the change is intended, update the snapshot with "
-                    f"`{snapshot.UPDATE_COMMAND}` and review its diff.", pytrace=False)
+                    f"`{command}` and review its diff.", pytrace=False)
