@@ -493,13 +493,15 @@ def prefilter_comment(settings: Any) -> str:
 
     Without it a small module may contain none of the words and the engine skips the walk.
     """
-    from flake8_backend.registry import HANDLERS, load_rules
+    from flake8_backend.registry import CHECKS
+    from flake8_backend.rules import load_rules
 
     load_rules()
     words: set[str] = set()
-    for handler in HANDLERS:
-        needs = handler.needs(settings) if callable(handler.needs) else handler.needs
-        words.update(needs)
+    for check in CHECKS:
+        needs, _ = check.resolved(settings)
+        if needs is not None:
+            words.update(needs.words)
     return "# prefilter words: " + " ".join(sorted(words)) + "\n"
 
 

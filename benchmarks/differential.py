@@ -100,7 +100,7 @@ def run_ruff(ruff: list[str], root: Path, files: list[Path], codes: list[str]
 def run_ours(root: Path, files: list[Path]) -> tuple[dict[str, dict[Key, str]], set[str]]:
     """Our findings per code with every registered rule on, and the registered codes."""
     from flake8_backend.config import build_settings
-    from flake8_backend.registry import load_rules
+    from flake8_backend.rules import load_rules
 
     snapshot = load_snapshot_module()
     settings = build_settings({"enable": ["BE"]}, "differential")

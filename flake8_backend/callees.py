@@ -19,21 +19,22 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
+from flake8_backend.failures import raise_errors, run_each
+from flake8_backend.registry import Callees
+
 Accepts = Callable[[str], bool]
 _ATTRIBUTE, _NAME = ast.Attribute, ast.Name
 _MAX_CACHED = 100_000
 
 
 def accepts_for(callees: Any, settings: Any) -> Accepts | None:
-    """The name predicate of a handler's `callees=` under `settings`; None accepts every call."""
+    """The name predicate of a check's `callees=` under `settings`; None accepts every call."""
     if callees is None:
         return None
-    found = callees if isinstance(callees, (frozenset, set, tuple, list)) else callees(settings)
-    if isinstance(found, (frozenset, set, tuple, list)):
-        return frozenset(found).__contains__
-    if not callable(found):
-        raise TypeError(f"callees must give names or a predicate, not {type(found).__name__}")
-    return found
+    found = callees if isinstance(callees, Callees) else callees(settings)
+    if not isinstance(found, Callees):
+        raise TypeError(f"callees must be a registry.Callees, not {type(found).__name__}")
+    return found.accepted().__contains__
 
 
 def note_alias(aliases: dict[str, set[str]], name: str, target: str) -> None:
@@ -85,8 +86,13 @@ class CallDispatcher:
             if len(self._cache) > _MAX_CACHED:  # a bound for long-lived processes (pylsp)
                 self._cache.clear()
             checks = self._cache[key] = self._select(key)
-        for check in checks:
-            check(node, ctx)
+        try:  # free until a check raises; then each runs alone (see `failures`)
+            for check in checks:
+                check(node, ctx)
+        except Exception:  # noqa: BLE001
+            if raise_errors():
+                raise
+            run_each(checks, node, ctx)
 
     def _select(self, key: Any) -> tuple[Callable, ...]:
         if key is None:

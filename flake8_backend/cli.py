@@ -15,7 +15,8 @@ from typing import Sequence
 
 from flake8_backend import __version__
 from flake8_backend.docs import default_state, rule_page
-from flake8_backend.registry import RULES, Rule, load_rules
+from flake8_backend.registry import RULES, Rule
+from flake8_backend.rules import load_rules
 
 EXIT_USAGE = 2  # argparse's own code for a bad command line
 

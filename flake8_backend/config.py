@@ -14,65 +14,21 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from flake8_backend.registry import Option, RULES, load_rules
+from flake8_backend.registry import GLOBAL_OPTIONS, RULES, Option, all_options
+from flake8_backend.rules import load_rules
+from flake8_backend.settings import Settings
 
 TABLE = "flake8-backend"
 CODE_OR_PREFIX = re.compile(r"^BE\d{0,3}$")
-
-GLOBAL_OPTIONS = (
-    Option("enable", "list", (), "Codes (or prefixes) to turn on in addition to the defaults."),
-    Option("disable", "list", (), "Codes (or prefixes) to turn off."),
-    Option("extend-sql-sinks", "list", (),
-           "Extra SQL sinks taking SQL as their first argument: dotted names are functions "
-           "(`myapp.db.run_sql`), plain names are methods on any object (`run_sql`)."),
-    Option("extend-db-calls", "list", (),
-           "Extra calls that run a query (BE004): dotted names are functions "
-           "(`myapp.repo.load_user`), plain names are methods on any object (`load_user`)."),
-)
 
 
 class ConfigError(Exception):
     """A user mistake in configuration; its text is the whole one-line report."""
 
 
-class Settings:
-    """Validated option values and the set of enabled codes; read-only.
-
-    The engine caches what it derives from one `Settings` object (which checks run,
-    their prefilter words and callee names): build a new one instead of changing
-    `values` (a plain dict, so that front ends running in parallel can pickle it).
-    """
-
-    __slots__ = ("values", "enabled", "source")
-
-    def __init__(self, values: Mapping[str, Any], enabled: frozenset[str],
-                 source: str = "defaults") -> None:
-        self.values = values
-        self.enabled = enabled
-        self.source = source
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Settings):
-            return NotImplemented
-        return (self.values, self.enabled, self.source) == (
-            other.values, other.enabled, other.source)
-
-    __hash__ = None  # type: ignore[assignment]  # values is a dict
-
-    def __repr__(self) -> str:
-        return f"Settings(values={self.values!r}, enabled={self.enabled!r}, source={self.source!r})"
-
-
 def _options() -> dict[str, Option]:
     load_rules()
-    table = {o.name: o for o in GLOBAL_OPTIONS}
-    for rule in RULES.values():
-        for opt in rule.options:
-            table[opt.name] = opt
-    return table
+    return {name: option for name, (_, option) in all_options().items()}
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -183,6 +139,7 @@ def build_settings(
     table_source: str = "pyproject.toml",
     native: Mapping[str, Any] | None = None,
     native_source: str = "option",
+    root: str | None = None,
 ) -> Settings:
     """Validate the table, overlay native values (None means unset), and resolve codes."""
     options = _options()
@@ -200,7 +157,7 @@ def build_settings(
         values[key] = _coerce_native(opt, value, f"{native_source} --{opt.native_name}")
     _check_codes(tuple(values["enable"]), f"{table_source}: enable")
     _check_codes(tuple(values["disable"]), f"{table_source}: disable")
-    return Settings(values=values, enabled=_enabled(values), source=table_source)
+    return Settings(values=values, enabled=_enabled(values), source=table_source, root=root)
 
 
 def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = None,
@@ -218,9 +175,14 @@ def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = 
     else:
         path = find_pyproject(start)
     table = read_table(path) if path else {}
-    return build_settings(table, str(path) if path else "defaults", native, native_source)
+    root = str(path.resolve().parent) if path else None
+    return build_settings(table, str(path) if path else "defaults", native, native_source, root)
 
 
 def default_settings() -> Settings:
     """Settings with every option at its default (used when no configuration applies)."""
     return build_settings()
+
+
+__all__ = ["ConfigError", "GLOBAL_OPTIONS", "Settings", "build_settings", "default_settings",
+           "find_pyproject", "load_settings", "read_table"]

@@ -3,25 +3,32 @@
 Both front ends call `lint_tree`. The walk is iterative so that deeply nested
 code cannot hit the interpreter's recursion limit, records bindings as it goes
 (see `analysis.scope`), and calls only the checks whose rules are enabled and
-whose words occur in the source. The engine never imports or runs the code it
-checks, and never imports flake8 or pylint.
+that can fire in this module (see `prefilter`). What a check sees at each node
+is written in docs/engine.md. A check that raises costs only its own findings
+(see `failures`). The engine never imports or runs the code it checks, and
+never imports flake8 or pylint.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-import os
 import sys
 from typing import Callable, Iterable
 
+from flake8_backend.analysis.context import Finding, ModuleContext
+from flake8_backend.analysis.enclosing import (
+    ELSE, EXCEPT, FINALLY, HANDLER, TRY, WITH_BLOCK, Frame)
 from flake8_backend.analysis.scope import (
-    ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, OTHER, WITH, Binding, Scope,
+    ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, NO_SPAN, OTHER, WITH, Binding, Scope,
     end_pos, import_bindings, prescan_module_imports, span_of)
 from flake8_backend.callees import Accepts, CallDispatcher, accepts_for, note_alias
-from flake8_backend.config import Settings, default_settings
-from flake8_backend.context import Finding, ModuleContext
-from flake8_backend.registry import HANDLERS, load_rules
+from flake8_backend.config import default_settings
+from flake8_backend.failures import raise_errors, run_callbacks, run_each
+from flake8_backend.prefilter import Prefilter
+from flake8_backend.registry import CHECKS
+from flake8_backend.rules import load_rules
+from flake8_backend.settings import Settings
 
 _SKIPPED_FIELDS = frozenset({
     "ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind", "conversion",
@@ -99,44 +106,26 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "handlers", "call_caches", "inside")
+    __slots__ = ("settings", "checks", "call_caches", "prefilter")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # (prefilter words or () for always, function, node types, callee predicate or
-        # None), in registry order
-        self.handlers: list[tuple[tuple[str, ...], Callable, tuple[type, ...],
-                                  Accepts | None]] = []
-        for handler in HANDLERS:
-            if not any(rule.code in settings.enabled for rule in handler.rules):
+        # (prefilter index or None for always, function, node types, callee predicate or
+        # None, asks about blocks), in registry order
+        self.checks: list[tuple[int | None, Callable, tuple[type, ...], Accepts | None,
+                                bool]] = []
+        self.prefilter = Prefilter()
+        for check in CHECKS:
+            if not any(rule.code in settings.enabled for rule in check.rules):
                 continue
-            needs = handler.needs(settings) if callable(handler.needs) else handler.needs
-            self.handlers.append((tuple(needs), handler.func, handler.node_types,
-                                  accepts_for(handler.callees, settings)))
+            needs, callees = check.resolved(settings)
+            index = self.prefilter.add(needs) if needs is not None else None
+            self.checks.append((index, check.func, check.node_types,
+                                accepts_for(callees, settings), check.blocks))
         # callee name -> Call checks to run, per set of Call checks a module enables
         self.call_caches: dict[tuple[Callable, ...], dict] = {}
-        # word -> the shorter prefilter words it contains: when one of those is absent
-        # from a module, so is the word (`fetch` decides `fetchall`), without a search
-        words = {word for needs, _, _, _ in self.handlers for word in needs}
-        self.inside = {word: tuple(sorted(w for w in words if w != word and w in word))
-                       for word in words}
 
 
-def _occurs(word: str, source: str, present: dict[str, bool],
-            inside: dict[str, tuple[str, ...]]) -> bool:
-    """Whether `word` occurs in `source`, deciding the shorter words it contains first."""
-    for shorter in inside[word]:
-        found = present.get(shorter)
-        if found is None:
-            found = _occurs(shorter, source, present, inside)
-        if not found:
-            present[word] = False
-            return False
-    found = present[word] = word in source
-    return found
-
-
-_NO_SPAN = (0, 0, 0, 0)
 _PLAN: list[_Plan] = []  # the last plan: a run lints every file with the same settings
 
 
@@ -149,33 +138,37 @@ def _plan_for(settings: Settings) -> _Plan:
 
 
 class Engine:
-    """Runs the enabled checks over one module. Create one per file."""
+    """Runs the enabled checks over one module. Create one per file.
 
-    def __init__(self, settings: Settings, source: str, filename: str = "<unknown>") -> None:
+    `shortcuts=False` turns off the text prefilter and the call gate: every enabled
+    check is called on every node of its types. The findings must be the same; tests
+    compare the two (see tests/test_shortcuts.py).
+    """
+
+    def __init__(self, settings: Settings, source: str, filename: str = "<unknown>",
+                 shortcuts: bool = True) -> None:
         load_rules()
         self.ctx = ModuleContext(source, settings, filename)
         self.dispatch: dict[type, list[Callable]] = {}
         calls: list[tuple[Callable, Accepts | None]] = []
-        present: dict[str, bool] = {}  # each prefilter word is searched for once per file
         plan = _plan_for(settings)
-        for needs, func, node_types, accepts in plan.handlers:
-            if needs:
-                for word in needs:
-                    found = present.get(word)
-                    if found is None:
-                        found = _occurs(word, source, present, plan.inside)
-                    if found:
-                        break
-                else:
-                    continue
+        may_fire = plan.prefilter.scan(source) if shortcuts else None
+        blocks = False
+        for index, func, node_types, accepts, asks_blocks in plan.checks:
+            if may_fire is not None and index is not None and not may_fire[index]:
+                continue
+            blocks = blocks or asks_blocks
             for node_type in node_types:
                 if node_type is ast.Call:
-                    calls.append((func, accepts))
+                    calls.append((func, accepts if shortcuts else None))
                 else:
                     self.dispatch.setdefault(node_type, []).append(func)
         if calls:
-            cache = plan.call_caches.setdefault(tuple(func for func, _ in calls), {})
+            cache = plan.call_caches.setdefault(
+                (shortcuts, *(func for func, _ in calls)), {})
             self.dispatch[ast.Call] = [CallDispatcher(calls, self.ctx.aliases, cache).dispatch]
+        self.ctx.enclosing.tracking_blocks = blocks
+        self.facts = _FACTS_WITH_BLOCKS if blocks else _FACTS
 
     def run(self, tree: ast.AST) -> list[Finding]:
         if not self.dispatch or not isinstance(tree, ast.Module):
@@ -187,8 +180,7 @@ class Engine:
             for binding in bindings:
                 note_alias(ctx.aliases, name, (binding.qualname or name).rsplit(".", 1)[-1])
         self._walk(tree)
-        for callback in ctx.at_end:
-            callback()
+        run_callbacks(ctx.at_end, ctx)
         return sorted(set(ctx.findings))
 
     # -- the walk -------------------------------------------------------------
@@ -202,6 +194,7 @@ class Engine:
         """
         ctx = self.ctx
         dispatch = self.dispatch
+        facts = self.facts
         blocks = ctx.blocks
         route = _routes(frozenset(dispatch)).get
         stmt_classes = _STMT_CLASSES
@@ -217,12 +210,17 @@ class Engine:
                 if cls is marker:
                     node.callback()
                     continue
-                entry = table[cls] = (_FACTS.get(cls), dispatch.get(cls), *_children_of(cls))
+                entry = table[cls] = (facts.get(cls), dispatch.get(cls), *_children_of(cls))
             fact, funcs, children, several = entry
             done = fact is not None and fact(self, node, push)
             if funcs is not None:
-                for func in funcs:
-                    func(node, ctx)
+                try:  # free until a check raises; then each runs alone (see `failures`)
+                    for func in funcs:
+                        func(node, ctx)
+                except Exception:  # noqa: BLE001
+                    if raise_errors():
+                        raise
+                    run_each(funcs, node, ctx)
             if done or children is None:
                 continue
             for value in children(node) if several else (children(node),):
@@ -278,7 +276,7 @@ class Engine:
     def bind(self, name: str, kind: str, value: ast.AST | None, stmt: ast.AST,
              qualname: str | None = None) -> None:
         ctx = self.ctx
-        span = ctx.blocks.get(id(stmt)) or _NO_SPAN
+        span = ctx.blocks.get(id(stmt)) or NO_SPAN
         end = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)  # statements have ends
         ctx.scope.add(name, Binding(kind, value, end, span, qualname))
         if kind == ASSIGN or kind == IMPORT:
@@ -317,7 +315,7 @@ def _bind_target(engine: Engine, target: ast.AST, value: ast.AST | None, stmt: a
         func = ctx.function
         if (func is not None and func.cls is not None and isinstance(target.value, ast.Name)
                 and target.value.id == func.self_name):
-            span = ctx.blocks.get(id(stmt)) or (0, 0, 0, 0)
+            span = ctx.blocks.get(id(stmt)) or NO_SPAN
             func.cls.attrs.setdefault(target.attr, []).append(
                 Binding(kind, value, end_pos(stmt), span))
     elif cls is ast.Subscript and isinstance(target.value, ast.Name):
@@ -355,7 +353,7 @@ def _fact_with(engine: Engine, node: ast.With | ast.AsyncWith, push: Callable) -
         if item.optional_vars is not None:
             if isinstance(item.optional_vars, ast.Name):
                 # The binding happens before the body runs: position it at the `with` line.
-                span = engine.ctx.blocks.get(id(node)) or (0, 0, 0, 0)
+                span = engine.ctx.blocks.get(id(node)) or NO_SPAN
                 engine.ctx.scope.add(item.optional_vars.id, Binding(
                     WITH, item.context_expr, end_pos(item.context_expr), span))
             else:
@@ -367,7 +365,7 @@ def _fact_for(engine: Engine, node: ast.For | ast.AsyncFor, push: Callable) -> b
     """The iterable runs once, outside the loop; the body runs per item, inside it."""
     if isinstance(node.target, ast.Name):
         # Bound before the body runs: positioned at the target, not the end of the loop.
-        span = engine.ctx.blocks.get(id(node)) or (0, 0, 0, 0)
+        span = engine.ctx.blocks.get(id(node)) or NO_SPAN
         engine.ctx.scope.add(node.target.id, Binding(ITER, node.iter, end_pos(node.target), span))
     else:
         _bind_target(engine, node.target, None, node, OTHER)
@@ -440,7 +438,7 @@ def _fact_delete(engine: Engine, node: ast.Delete, push: Callable) -> bool:
     return False
 
 
-def _fact_handler(engine: Engine, node: ast.ExceptHandler, push: Callable) -> bool:
+def _fact_except(engine: Engine, node: ast.ExceptHandler, push: Callable) -> bool:
     if node.name:
         span = (node.lineno, node.col_offset, node.end_lineno or node.lineno,
                 node.end_col_offset or 0)
@@ -510,7 +508,7 @@ _FACTS: dict[type, Callable[[Engine, ast.AST, Callable], bool]] = {
     ast.Nonlocal: _fact_global,
     ast.Expr: _fact_expr,
     ast.Delete: _fact_delete,
-    ast.ExceptHandler: _fact_handler,
+    ast.ExceptHandler: _fact_except,
     ast.FunctionDef: _fact_function,
     ast.AsyncFunctionDef: _fact_function,
     ast.Lambda: _fact_lambda,
@@ -518,11 +516,80 @@ _FACTS: dict[type, Callable[[Engine, ast.AST, Callable], bool]] = {
 }
 
 
+# -- blocks, tracked while an enabled check asks (see analysis.enclosing) ------
+def _frame_markers(engine: Engine, push: Callable, frame: Frame,
+                   push_inside: Callable[[], None]) -> None:
+    """Push markers so `frame` is in the current scope's frames while its inside is walked."""
+    frames = engine.ctx.scope.frames
+    push(_Marker(frames.pop))
+    push_inside()
+    push(_Marker(lambda: frames.append(frame)))
+
+
+def _set_part(frame: Frame, part: str) -> _Marker:
+    def mark() -> None:
+        frame.part = part
+    return _Marker(mark)
+
+
+def _fact_try_tracked(engine: Engine, node: ast.Try, push: Callable) -> bool:
+    frame = Frame(TRY, node)
+
+    def inside() -> None:
+        if node.finalbody:
+            engine.push_block(push, node.finalbody)
+            push(_set_part(frame, FINALLY))
+        if node.orelse:
+            engine.push_block(push, node.orelse)
+            push(_set_part(frame, ELSE))
+        if node.handlers:
+            engine.push_all(push, node.handlers)
+            push(_set_part(frame, HANDLER))
+        engine.push_block(push, node.body)
+
+    _frame_markers(engine, push, frame, inside)
+    return True
+
+
+def _fact_except_tracked(engine: Engine, node: ast.ExceptHandler, push: Callable) -> bool:
+    _fact_except(engine, node, push)
+    _frame_markers(engine, push, Frame(EXCEPT, node),
+                   lambda: engine.push_block(push, node.body))
+    if node.type is not None:
+        push(node.type)  # matched before the handler's body runs
+    return True
+
+
+def _fact_with_tracked(engine: Engine, node: ast.With | ast.AsyncWith, push: Callable) -> bool:
+    _fact_with(engine, node, push)
+    _frame_markers(engine, push, Frame(WITH_BLOCK, node),
+                   lambda: engine.push_block(push, node.body))
+    engine.push_all(push, node.items)  # entered before the body runs
+    return True
+
+
+_FACTS_WITH_BLOCKS = {
+    **_FACTS, ast.Try: _fact_try_tracked, ast.ExceptHandler: _fact_except_tracked,
+    ast.With: _fact_with_tracked, ast.AsyncWith: _fact_with_tracked,
+}
+if sys.version_info >= (3, 11):
+    _FACTS_WITH_BLOCKS[ast.TryStar] = _fact_try_tracked
+
+
 # -- entry points -----------------------------------------------------------
 def lint_tree(tree: ast.AST, source: str, settings: Settings | None = None,
-              filename: str = "<unknown>") -> list[Finding]:
-    """Findings for an already parsed module: a complete tree, as `ast.parse` makes it."""
-    return Engine(settings or default_settings(), source, filename).run(tree)
+              filename: str = "<unknown>", shortcuts: bool = True) -> list[Finding]:
+    """Findings for an already parsed module: a complete tree, as `ast.parse` makes it.
+
+    A check that raised is reported on stderr, one line per check; the other checks'
+    findings for the file are kept (see `failures`)."""
+    engine = Engine(settings or default_settings(), source, filename, shortcuts)
+    findings = engine.run(tree)
+    for check, line, error in engine.ctx.errors:
+        sys.stderr.write(f"flake8-backend: internal error in {check} at {filename}:{line}: "
+                         f"{error}; that check's findings for this file are skipped, the "
+                         "others are kept; please report it\n")
+    return findings
 
 
 def lint_tree_safely(tree: ast.AST, source: str, settings: Settings,
@@ -535,7 +602,7 @@ def lint_tree_safely(tree: ast.AST, source: str, settings: Settings,
     try:
         return lint_tree(tree, source, settings, filename)
     except Exception as exc:  # noqa: BLE001 - see docstring
-        if os.environ.get("FLAKE8_BACKEND_RAISE"):
+        if raise_errors():
             raise
         sys.stderr.write(f"flake8-backend: internal error on {filename}: "
                          f"{type(exc).__name__}: {exc}; findings skipped for this file, "
@@ -569,13 +636,13 @@ def _decode(data: bytes) -> str | None:
 
 
 def lint_source(source: str | bytes, filename: str = "<unknown>",
-                settings: Settings | None = None) -> list[Finding]:
+                settings: Settings | None = None, shortcuts: bool = True) -> list[Finding]:
     """Parse and lint one module's text; unparsable input yields no findings."""
     parsed = parse_source(source, filename)
     if parsed is None:
         return []
     tree, text = parsed
-    return lint_tree(tree, text, settings, filename)
+    return lint_tree(tree, text, settings, filename, shortcuts)
 
 
 __all__ = ["Engine", "Finding", "lint_tree", "lint_tree_safely", "lint_source", "parse_source"]

@@ -34,7 +34,7 @@ SRCROOT = "%SRCROOT%"
 
 
 def _rules() -> dict[str, Rule]:
-    from flake8_backend.registry import load_rules
+    from flake8_backend.rules import load_rules
 
     return load_rules()
 

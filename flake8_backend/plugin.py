@@ -1,7 +1,7 @@
 """The flake8 front end: a thin tree plugin over the shared engine.
 
 flake8 applies `# noqa`, `--select` and `--extend-ignore` itself; this adapter
-only maps options in and findings out. It is the only module that talks to flake8.
+only maps options in and findings out (`formatters` holds the report plugins).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any, Iterator
 
 from flake8_backend.config import ConfigError, Settings, load_settings
 from flake8_backend.engine import lint_tree_safely
-from flake8_backend.registry import all_options, load_rules
+from flake8_backend.registry import all_options
+from flake8_backend.rules import load_rules
 
 
 class Flake8Plugin:

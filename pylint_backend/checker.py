@@ -18,7 +18,9 @@ from pylint.checkers import BaseRawFileChecker
 
 from flake8_backend.config import ConfigError, Settings, load_settings
 from flake8_backend.engine import lint_tree_safely, parse_source
-from flake8_backend.registry import RULES, all_options, load_rules
+from flake8_backend.codes import alias_id
+from flake8_backend.registry import RULES, all_options
+from flake8_backend.rules import load_rules
 from pylint_backend.noqa import file_is_ignored, is_suppressed, noqa_line_mapping
 
 load_rules()
@@ -28,7 +30,7 @@ def _messages() -> dict[str, tuple]:
     """One message per rule. The BE code is registered as an old name of the symbol, so
     `# pylint: disable=BE014` and `--disable=BE014` work as well as the symbol."""
     return {rule.pylint_id: ("%s", rule.name, f"{rule.summary} {rule.why}",
-                             {"old_names": [(f"I73{rule.code[-2:]}", rule.code)]})
+                             {"old_names": [(alias_id(rule.pylint_id), rule.code)]})
             for rule in RULES.values()}
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
-from flake8_backend.registry import RULES, load_rules
+from flake8_backend.registry import RULES
+from flake8_backend.rules import load_rules
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,11 +6,9 @@ import ast
 
 import pytest
 
-from flake8_backend import engine
 from flake8_backend.callees import CallDispatcher, accepts_for, alias_closure, note_alias
 from flake8_backend.config import build_settings
-from flake8_backend.registry import HANDLERS, RULES, check, load_rules
-from tests.harness import FIXTURES, parse_fixture
+from flake8_backend.registry import Callees, Needs, check
 
 
 def _call(source: str) -> ast.Call:
@@ -65,41 +63,33 @@ def test_cache_is_shared_and_keyed_by_alias_set():
     assert len(cache["get"]) == 1 and cache["print"] == ()
 
 
-def test_accepts_for_sets_predicates_and_settings_functions():
+def test_accepts_for_callees_and_settings_functions():
     settings = build_settings({})
     assert accepts_for(None, settings) is None
-    assert accepts_for(frozenset({"a"}), settings)("a")
-    assert not accepts_for(lambda s: frozenset({"a"}), settings)("b")
-    assert accepts_for(lambda s: (lambda name: name.startswith("x")), settings)("xy")
+    assert accepts_for(Callees(names=frozenset({"a"})), settings)("a")
+    spec = Callees(names=frozenset({"a"}), qualnames=frozenset({"pkg.mod.run"}))
+    accepts = accepts_for(lambda s: spec, settings)
+    assert accepts("a") and accepts("run") and not accepts("b") and not accepts("mod")
 
 
-def test_callees_only_on_call_checks():
+def test_callees_words_come_from_names_qualname_roots_or_modules():
+    spec = Callees(names=frozenset({"execute"}), qualnames=frozenset({"sqlalchemy.text"}))
+    assert spec.words() == Needs(("execute", "sqlalchemy"))
+    assert Callees(names=frozenset({"get"}), modules=("requests",)).words() == Needs(
+        ("requests",))
+
+
+def test_callees_only_on_call_checks_and_not_with_needs():
     with pytest.raises(ValueError, match="ast.Call only"):
-        check(ast.Assign, rules=(), callees=frozenset({"x"}))
+        check(ast.Assign, rules=(), callees=Callees(names=frozenset({"x"})))
+    with pytest.raises(ValueError, match="not both"):
+        check(ast.Call, rules=(), callees=Callees(names=frozenset({"x"})), needs=Needs(("x",)))
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.name)
-def test_gates_change_no_finding(path, monkeypatch):
-    """Every fixture gives the same findings with every gate open (each check on every call)."""
-    load_rules()
-    assert any(h.callees is not None for h in HANDLERS)
-    settings = build_settings({"enable": ["BE"], **parse_fixture(path).table})
-    source = path.read_text(encoding="utf-8")
-    gated = engine.lint_source(source, str(path), settings)
-    monkeypatch.setattr(engine, "accepts_for", lambda callees, s: None)
-    monkeypatch.setattr(engine, "_PLAN", [])
-    open_gates = engine.lint_source(source, str(path), build_settings(
-        {"enable": ["BE"], **parse_fixture(path).table}))
-    assert gated == open_gates
-    assert {f.code for f in gated} <= set(RULES)
-
-
-def test_accepts_for_rejects_what_is_neither_names_nor_predicate():
+def test_accepts_for_rejects_what_is_not_a_callees_spec():
     settings = build_settings({})
-    assert accepts_for(("a", "b"), settings)("b")
-    assert accepts_for(lambda s: ["x"], settings)("x")
-    with pytest.raises(TypeError, match="names or a predicate"):
-        accepts_for(lambda s: 3, settings)
+    with pytest.raises(TypeError, match="registry.Callees"):
+        accepts_for(lambda s: frozenset({"a"}), settings)
 
 
 def test_cache_is_bounded(monkeypatch):

@@ -13,7 +13,8 @@ import pytest
 from flake8_backend import __version__
 from flake8_backend.cli import main
 from flake8_backend.docs import rule_page
-from flake8_backend.registry import RULES, load_rules
+from flake8_backend.registry import RULES
+from flake8_backend.rules import load_rules
 
 load_rules()
 CODES = sorted(RULES)

@@ -10,7 +10,8 @@ import pytest
 from flake8_backend import docs
 from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
-from flake8_backend.registry import RULES, Option, Rule, load_rules
+from flake8_backend.registry import RULES, Option
+from flake8_backend.rules import load_rules
 from harness import FIXTURES, parse_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,8 +75,7 @@ def test_option_defaults_are_written_as_valid_toml():
 
 
 def test_rule_without_options_or_notes_says_so():
-    bare = Rule(code="BE999", name="made-up-rule", message="m", summary="s", what="w",
-                why="y", bad="x = 1\n", good="x = 2\n")
+    bare = RULES["BE020"]._replace(options=(), notes="", related=())
     page = docs.rule_page(bare)
     assert "## Options\n\nNone.\n" in page
     assert "## Notes" not in page

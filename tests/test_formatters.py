@@ -20,7 +20,8 @@ from flake8_backend import __version__
 from flake8_backend.docs import rule_url
 from flake8_backend.formatters import (
     GithubFormatter, SarifFormatter, escape_data, escape_property)
-from flake8_backend.registry import RULES, load_rules
+from flake8_backend.registry import RULES
+from flake8_backend.rules import load_rules
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(
     encoding="utf-8"))

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from flake8_backend.engine import lint_source
-from flake8_backend.registry import RULES, load_rules
+from flake8_backend.registry import RULES
+from flake8_backend.rules import load_rules
 from harness import FIXTURES, parse_fixture
 
 load_rules()

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ast
 
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, WITH, Binding
 
 _MAX_HOPS = 4
 
 
-def bindings_of(expr: ast.expr, ctx) -> list[Binding]:
+def bindings_of(expr: ast.expr, ctx: ModuleContext) -> list[Binding]:
     """Bindings of a name, or of `self.<attr>` in a method, that may reach `expr`."""
     if isinstance(expr, ast.Name):
         return ctx.reaching(expr.id, expr)
@@ -25,7 +26,7 @@ def bindings_of(expr: ast.expr, ctx) -> list[Binding]:
     return []
 
 
-def origin_calls(expr: ast.expr, ctx) -> list[ast.Call]:
+def origin_calls(expr: ast.expr, ctx: ModuleContext) -> list[ast.Call]:
     """Calls whose result `expr` may hold: itself if a call, else through assignments."""
     found: list[ast.Call] = []
     pending = [(expr, 0)]
@@ -46,12 +47,12 @@ def origin_calls(expr: ast.expr, ctx) -> list[ast.Call]:
     return found
 
 
-def made_by(expr: ast.expr, ctx, qualnames: frozenset[str] | set[str]) -> bool:
+def made_by(expr: ast.expr, ctx: ModuleContext, qualnames: frozenset[str] | set[str]) -> bool:
     """Whether `expr` may hold the result of a call to one of `qualnames`."""
     return any(ctx.qualname(call.func) in qualnames for call in origin_calls(expr, ctx))
 
 
-def made_by_module(expr: ast.expr, ctx, prefixes: tuple[str, ...]) -> bool:
+def made_by_module(expr: ast.expr, ctx: ModuleContext, prefixes: tuple[str, ...]) -> bool:
     """Whether `expr` may come from a call into one of the modules named by `prefixes`."""
     for call in origin_calls(expr, ctx):
         qualname = ctx.qualname(call.func)

@@ -17,15 +17,15 @@ from typing import Iterator
 Pos = tuple[int, int]
 Span = tuple[int, int, int, int]
 _FAR = (1 << 30, 0)
+NO_SPAN: Span = (0, 0, 0, 0)  # a statement outside any recorded block
 
 # Binding kinds. ASSIGN and WITH carry the bound value; ITER (a plain `for` target) carries
 # the iterable it takes values from.
 ASSIGN, AUG, WITH, IMPORT, PARAM, OTHER, MUTATE, ITER = (
     "assign", "aug", "with", "import", "param", "other", "mutate", "iter")
 _KILLING = frozenset({ASSIGN, WITH, IMPORT, PARAM, OTHER, ITER})
-# Method calls that change what a name holds: dict updates, and a session getting an adapter.
-MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
-                              "mount"})
+# Method calls, as statements, that change what a container name holds (`kw.update(...)`).
+MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
 
 
 class Binding:
@@ -57,7 +57,7 @@ class Scope:
     """A module, class or function body with the bindings recorded in it so far."""
 
     __slots__ = ("kind", "node", "parent", "names", "globals", "attrs", "self_name", "cls",
-                 "loops", "unbound_parameters")
+                 "loops", "frames", "unbound_parameters")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind  # "module" | "class" | "function"
@@ -69,6 +69,8 @@ class Scope:
         self.self_name: str | None = None  # functions defined in a class: first parameter
         self.cls: Scope | None = None  # functions defined in a class: that class scope
         self.loops: list[ast.AST] = []  # enclosing loops and comprehensions, innermost last
+        # enclosing try/except/with blocks, innermost last (tracked on demand: see enclosing)
+        self.frames: list = []
         # functions and lambdas: parameters are bound on the first lookup in the scope
         # (see `bind_parameters`); most scopes are never asked about a name
         self.unbound_parameters = kind == "function"

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import ast
 
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG
-from flake8_backend.analysis.sql_sinks import (
-    SQL_NAME_WORDS, find_sink, looks_like_sql, sink_callees, sink_words, sql_named_targets)
-from flake8_backend.analysis.sql_values import describe, is_safe_value
-from flake8_backend.analysis.strings import OPERAND, Piece, string_pieces
+from flake8_backend.domain.sql_sinks import (
+    SQL_NAME_WORDS, find_sink, looks_like_sql, sink_callees, sql_named_targets)
+from flake8_backend.domain.sql_text import OPERAND, Piece, string_pieces
+from flake8_backend.domain.sql_values import describe, is_safe_value
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
 
@@ -68,13 +69,12 @@ _STRUCTURAL = (ast.Constant, ast.JoinedStr, ast.IfExp, ast.List, ast.Tuple,
                ast.ListComp, ast.GeneratorExp, ast.SetComp)
 
 
-@check(ast.Call, rules=(BE002,), needs=sink_words,
-       callees=sink_callees)
-def check_sql_building(node: ast.Call, ctx) -> None:
+@check(ast.Call, rules=(BE002,), callees=sink_callees)
+def check_sql_building(node: ast.Call, ctx: ModuleContext) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
         return
-    consumed = _consumed(ctx)
+    consumed = ctx.cached(_Builders).consumed
     for sql in sink.sqls:
         pieces = string_pieces(sql, ctx)
         consumed.update(id(p.node) for p in pieces)
@@ -88,43 +88,109 @@ def check_sql_building(node: ast.Call, ctx) -> None:
         return
 
 
+class _Builder:
+    """One SQL statement built in a SQL-named variable: an assignment and the `+=` after it.
+
+    Reported once, where its first unsafe piece enters, if none of its statements reaches
+    a sink (a sink reports it there). Each `+=` adds only its own pieces, so a builder of
+    n lines costs O(n), not O(n^2).
+    """
+
+    __slots__ = ("name", "values", "texts", "length", "unsafe", "unsafe_stmt")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: list[ast.expr] = []  # each statement's value, as a sink's walk meets it
+        self.texts: list[str] = []  # literal text, in order, to tell whether it reads like SQL
+        self.length = 0
+        self.unsafe: Piece | None = None
+        self.unsafe_stmt: ast.Assign | ast.AugAssign | None = None
+
+    def add(self, stmt: ast.Assign | ast.AugAssign, pieces: list[Piece],
+            ctx: ModuleContext) -> None:
+        self.values.append(stmt.value)
+        if self.length < _MAX_TEXT:
+            for piece in pieces:
+                node = piece.node
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    self.texts.append(node.value)
+                    self.length += len(node.value)
+        if self.unsafe is None:
+            self.unsafe = _first_unsafe_piece(pieces, ctx)
+            if self.unsafe is not None:
+                self.unsafe_stmt = stmt
+
+
+_MAX_TEXT = 10_000
+
+
+class _Builders:
+    """The current builder per (scope, name), every builder, and the expressions that
+    reached a sink in this module."""
+
+    __slots__ = ("current", "all", "consumed")
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.current: dict[tuple[int, str], _Builder] = {}
+        self.all: list[_Builder] = []
+        self.consumed: set[int] = set()
+        ctx.at_end.append(lambda: _report_unconsumed(self, ctx))
+
+
 @check(ast.Assign, ast.AugAssign, rules=(BE002,), needs=SQL_NAME_WORDS)
-def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx) -> None:
-    """Building assigned to a SQL-named variable, reported later if no sink consumes it."""
+def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> None:
+    """SQL built in a SQL-named variable, reported at the end if no sink consumes it."""
     targets = node.targets if node.__class__ is ast.Assign else [node.target]
     names = sql_named_targets(targets)
     if not names:
         return
+    builders = ctx.cached(_Builders)
+    key = (id(ctx.scope.node), names[0])
     value = node.value
     if isinstance(node, ast.AugAssign):
         if not isinstance(node.op, ast.Add):
             return
-        before = string_pieces(node.target, ctx)
-        pieces = [*before, Piece(value, OPERAND, "+="), *string_pieces(value, ctx)[1:]]
+        pieces = [Piece(value, OPERAND, "+="), *string_pieces(value, ctx)[1:]]
+        builder = builders.current.get(key)
     else:
-        pieces = string_pieces(value, ctx)
-    unsafe = _first_unsafe_piece(pieces, ctx)
-    if unsafe is None or not _reads_like_sql(pieces):
-        return
-    consumed = _consumed(ctx)
-
-    def report_if_unconsumed() -> None:
-        if id(value) not in consumed:
-            ctx.report(BE002, node, end=targets[-1], how=unsafe.how,
-                       where=f"is assigned to `{names[0]}`", value=describe(unsafe.node))
-
-    ctx.at_end.append(report_if_unconsumed)
-
-
-def _consumed(ctx) -> set[int]:
-    """Ids of expressions that reached a sink in this module (BE002 reports those there)."""
-    found = ctx.memo.get("sql-consumed")
-    if found is None:
-        found = ctx.memo["sql-consumed"] = set()
-    return found
+        appended = _appended(value, names[0])
+        builder = builders.current.get(key) if appended is not None else None
+        if builder is None:
+            pieces = string_pieces(value, ctx)
+        else:  # `sql = sql + " AND ..."`: the same statement, continued
+            pieces = [p for operand in appended
+                      for p in (Piece(operand, OPERAND, "+"), *string_pieces(operand, ctx)[1:])]
+    if builder is None:
+        builder = builders.current[key] = _Builder(names[0])
+        builders.all.append(builder)
+    builder.add(node, pieces, ctx)
 
 
-def _first_unsafe_piece(pieces: list[Piece], ctx) -> Piece | None:
+def _appended(value: ast.expr, name: str) -> list[ast.expr] | None:
+    """The operands `sql = sql + a + b` appends to `sql` (`[a, b]`), else None."""
+    operands = []
+    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        operands.append(value.right)
+        value = value.left
+    if operands and isinstance(value, ast.Name) and value.id == name:
+        return operands[::-1]
+    return None
+
+
+def _report_unconsumed(builders: _Builders, ctx: ModuleContext) -> None:
+    consumed = builders.consumed
+    for builder in builders.all:
+        unsafe, stmt = builder.unsafe, builder.unsafe_stmt
+        if unsafe is None or stmt is None or not _READS_LIKE_SQL.match("".join(builder.texts)):
+            continue
+        if any(id(value) in consumed for value in builder.values):
+            continue
+        end = stmt.targets[-1] if isinstance(stmt, ast.Assign) else stmt.target
+        ctx.report(BE002, stmt, end=end, how=unsafe.how,
+                   where=f"is assigned to `{builder.name}`", value=describe(unsafe.node))
+
+
+def _first_unsafe_piece(pieces: list[Piece], ctx: ModuleContext) -> Piece | None:
     for piece in pieces:
         if piece.role != OPERAND or piece.how is None:
             continue
@@ -138,7 +204,7 @@ def _first_unsafe_piece(pieces: list[Piece], ctx) -> Piece | None:
     return None
 
 
-def _followed(name: ast.Name, ctx) -> bool:
+def _followed(name: ast.Name, ctx: ModuleContext) -> bool:
     """A name whose every binding is an assignment we followed (so its pieces are listed)."""
     bindings = ctx.reaching(name.id, name)
     return bool(bindings) and all(b.kind in (ASSIGN, AUG) for b in bindings) and any(
@@ -156,9 +222,3 @@ def _is_text_call(node: ast.AST) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and node.func.attr in ("format", "format_map", "join", "replace", "strip",
                                    "lstrip", "rstrip", "lower", "upper"))
-
-
-def _reads_like_sql(pieces: list[Piece]) -> bool:
-    text = "".join(p.node.value for p in pieces
-                   if isinstance(p.node, ast.Constant) and isinstance(p.node.value, str))
-    return bool(_READS_LIKE_SQL.match(text))

@@ -12,7 +12,12 @@ from __future__ import annotations
 import ast
 import re
 from typing import NamedTuple
+
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.domain.sql_text import leading_text
 from flake8_backend.patterns import lazy_compile
+from flake8_backend.registry import Callees, Needs
+from flake8_backend.settings import Settings
 
 # Methods whose first argument is SQL on every DB-API cursor and most drivers.
 METHOD_SINKS = frozenset({"execute", "executemany", "executescript", "fetchrow", "fetchval",
@@ -27,11 +32,11 @@ FUNCTION_SINKS = frozenset({
     "pandas.io.sql.read_sql_query",
 })
 SQL_KEYWORDS = {"sql", "query", "statement", "stmt", "operation", "sql_query", "raw_query"}
-SINK_WORDS = ("execute", "fetch", "sqlalchemy", "raw", "RawSQL", "read_sql", "extra")
 
-# Variables whose name says they hold SQL, and the words the prefilter looks for.
+# Variables whose name says they hold SQL; every name it matches contains one of the
+# words, in some case (the prefilter words of checks on SQL-named assignments).
 SQL_NAME = lazy_compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
-SQL_NAME_WORDS = ("sql", "SQL", "Sql", "query", "Query", "QUERY", "stmt", "STMT")
+SQL_NAME_WORDS = Needs(("sql", "query", "stmt"), ignore_case=True)
 
 LOOKS_LIKE_SQL = lazy_compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
@@ -49,19 +54,27 @@ class Sink(NamedTuple):
     has_params: bool
 
 
-def find_sink(call: ast.Call, ctx) -> Sink | None:
-    """The SQL sink this call is, if any (memoized: every SQL rule asks about the same call)."""
-    memo = ctx.memo
-    if memo.get("sink-call") is call:
-        return memo["sink"]
-    sink = _find_sink(call, ctx)
-    memo["sink-call"], memo["sink"] = call, sink
-    return sink
+class _LastSink:
+    """The last call asked about and its answer: every SQL rule asks about the same call."""
+
+    __slots__ = ("call", "sink")
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.call: ast.Call | None = None
+        self.sink: Sink | None = None
 
 
-def _find_sink(call: ast.Call, ctx) -> Sink | None:
+def find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
+    """The SQL sink this call is, if any."""
+    last = ctx.cached(_LastSink)
+    if last.call is not call:
+        last.call, last.sink = call, _find_sink(call, ctx)
+    return last.sink
+
+
+def _find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
     func = call.func
-    methods, functions = _configured(ctx)
+    methods, functions, function_names = ctx.cached(_configured)
     if isinstance(func, ast.Attribute):
         name = func.attr
         if name == "extra":
@@ -73,7 +86,7 @@ def _find_sink(call: ast.Call, ctx) -> Sink | None:
                 return None
             ambiguous = name in AMBIGUOUS_METHOD_SINKS and not _is_manager(func.value)
             return Sink(f".{name}", (sql,), call, ambiguous, _has_params(call))
-    if isinstance(func, ast.Attribute) and func.attr not in _function_names(ctx, functions):
+    if isinstance(func, ast.Attribute) and func.attr not in function_names:
         return None  # `x.y.text(...)` keeps its last name through aliases: skip the lookup
     qualname = ctx.qualname(func)
     if qualname in functions:
@@ -83,23 +96,19 @@ def _find_sink(call: ast.Call, ctx) -> Sink | None:
     return None
 
 
-def _function_names(ctx, functions: frozenset[str]) -> frozenset[str]:
-    found = ctx.memo.get("sql-sink-names")
-    if found is None:
-        found = ctx.memo["sql-sink-names"] = frozenset(f.rsplit(".", 1)[-1] for f in functions)
-    return found
-
-
-def _configured(ctx) -> tuple[frozenset[str], frozenset[str]]:
+class _Configured(NamedTuple):
     """Built-in sinks plus `extend-sql-sinks` (dotted: functions; plain: method names)."""
-    memo = ctx.memo
-    found = memo.get("sql-sinks")
-    if found is None:
-        extra = ctx.settings["extend-sql-sinks"]
-        methods = METHOD_SINKS | {e for e in extra if "." not in e}
-        functions = FUNCTION_SINKS | {e for e in extra if "." in e}
-        found = memo["sql-sinks"] = (methods, functions)
-    return found
+
+    methods: frozenset[str]
+    functions: frozenset[str]
+    function_names: frozenset[str]  # last parts of `functions`
+
+
+def _configured(ctx: ModuleContext) -> _Configured:
+    extra = ctx.settings["extend-sql-sinks"]
+    functions = FUNCTION_SINKS | {e for e in extra if "." in e}
+    return _Configured(METHOD_SINKS | {e for e in extra if "." not in e}, functions,
+                       frozenset(f.rsplit(".", 1)[-1] for f in functions))
 
 
 _SQL_NAMES: dict[str, bool] = {}
@@ -125,24 +134,17 @@ def sql_named_targets(targets: list[ast.expr]) -> list[str]:
     return [t.id for t in targets if t.__class__ is ast.Name and is_sql_name(t.id)]
 
 
-def sink_callees(settings) -> frozenset[str]:
-    """Every callee name `find_sink` can accept: method sinks and the last part of functions."""
+def sink_callees(settings: Settings) -> Callees:
+    """Every call `find_sink` can accept: method sinks by name, function sinks by qualname."""
     extra = settings["extend-sql-sinks"]
-    return (METHOD_SINKS | AMBIGUOUS_METHOD_SINKS | {"extra"}
-            | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
-            | {name.rsplit(".", 1)[-1] for name in extra})
+    return Callees(
+        names=(METHOD_SINKS | AMBIGUOUS_METHOD_SINKS | {"extra"}
+               | {e for e in extra if "." not in e}),
+        qualnames=FUNCTION_SINKS | {e for e in extra if "." in e})
 
 
-def sink_words(settings) -> tuple[str, ...]:
-    """Words the engine's text prefilter looks for before dispatching SQL checks."""
-    extra = tuple(e.rsplit(".", 1)[-1] for e in settings["extend-sql-sinks"])
-    return SINK_WORDS + extra
-
-
-def looks_like_sql(expr: ast.expr, ctx) -> bool:
+def looks_like_sql(expr: ast.expr, ctx: ModuleContext) -> bool:
     """Whether the string's visible leading text starts with a SQL keyword."""
-    from flake8_backend.analysis.strings import leading_text
-
     text = leading_text(expr, ctx)
     return text is not None and bool(LOOKS_LIKE_SQL.match(text))
 
@@ -173,16 +175,21 @@ def _sql_argument(call: ast.Call) -> ast.expr | None:
 
 
 def _is_text(node: ast.expr) -> bool:
-    """A string built in place: a literal, an f-string, or `+`/`%`/`.format()` on one."""
-    if isinstance(node, ast.JoinedStr):
-        return True
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        return _is_text(node.left)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr == "format" and _is_text(node.func.value)
-    return False
+    """A string built in place: a literal, an f-string, or `+`/`%`/`.format()` on one.
+
+    Iterative: `"a" + "a" + ...` with thousands of terms nests that deep on the left."""
+    while True:
+        if isinstance(node, ast.JoinedStr):
+            return True
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            node = node.left
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "format"):
+            node = node.func.value
+        else:
+            return False
 
 
 def _has_params(call: ast.Call) -> bool:

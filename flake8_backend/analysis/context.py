@@ -1,16 +1,25 @@
-"""What a check sees while the engine walks one module: scopes, name resolution, reporting."""
+"""What a check sees while the engine walks one module: scopes, name resolution, reporting.
+
+Every check is called as `check(node, ctx: ModuleContext)`. The walk contract,
+what is true of `ctx` at each node, is written in `docs/engine.md`; in short:
+the walk goes in source order, a node's own bindings are recorded before its
+checks run, `ctx.scope` is the innermost module, class or function scope,
+and `ctx.enclosing` answers what encloses the node.
+"""
 
 from __future__ import annotations
 
 import ast
-from typing import Callable, NamedTuple
+import os
+from typing import Callable, NamedTuple, TypeVar
 
-from flake8_backend.analysis.scope import (
-    ASSIGN, IMPORT, _FAR, Binding, Pos, Scope)
-from flake8_backend.config import Settings
+from flake8_backend.analysis.enclosing import Enclosing
+from flake8_backend.analysis.scope import ASSIGN, IMPORT, _FAR, Binding, Pos, Scope
 from flake8_backend.registry import Rule
+from flake8_backend.settings import Settings
 
 _MAX_ALIAS_HOPS = 8
+T = TypeVar("T")
 
 
 class Finding(NamedTuple):
@@ -32,20 +41,47 @@ class ModuleContext:
         self.settings = settings
         self.filename = filename
         self.findings: list[Finding] = []
-        self.module: Scope | None = None
-        self.scope: Scope | None = None
+        self.module: Scope = Scope("module", ast.Module(body=[], type_ignores=[]), None)
+        self.scope: Scope = self.module  # the innermost module, class or function scope
+        self.enclosing = Enclosing(self)
+        # id(statement) -> span of the statement list holding it (see scope.Binding)
         self.blocks: dict[int, tuple[int, int, int, int]] = {}
-        self.memo: dict[str, object] = {}  # per-module derived data shared by checks
         self.at_end: list[Callable[[], None]] = []  # checks that need the whole module seen
         self.expression_statement: ast.Expr | None = None  # the latest `Expr` statement walked
         # name -> names it may stand for when called, for the Call dispatch (see `callees`)
         self.aliases: dict[str, set[str]] = {}
+        # checks that raised: (check name, line, error), reported by the engine
+        self.errors: list[tuple[str, int, str]] = []
+        self._cache: dict[Callable, object] = {}
+        self._path: str | None = None
+
+    def cached(self, factory: Callable[[ModuleContext], T]) -> T:
+        """`factory(ctx)`, made on first use and kept for this module, keyed by the factory.
+
+        The typed replacement for string-keyed memo entries: the key is a function, so
+        two rules cannot clash on a name, and the value has the factory's return type.
+        Factories for mutable state (a set of seen ids) return a fresh object.
+        """
+        try:
+            return self._cache[factory]  # type: ignore[return-value]
+        except KeyError:
+            value = self._cache[factory] = factory(self)
+            return value
+
+    @property
+    def path(self) -> str:
+        """The file's path relative to the project root, POSIX-style, however the front end
+        spelled it (`app.py`, `./app.py`, `/abs/app.py`): what path options match against.
+        Files outside the root keep their absolute path."""
+        if self._path is None:
+            self._path = project_path(self.filename, self.settings.root)
+        return self._path
 
     # -- scopes -------------------------------------------------------------
     @property
     def function(self) -> Scope | None:
         """The innermost enclosing function scope, if any."""
-        scope = self.scope
+        scope: Scope | None = self.scope
         while scope is not None and scope.kind != "function":
             scope = scope.parent
         return scope
@@ -53,7 +89,7 @@ class ModuleContext:
     def reaching(self, name: str, at: ast.AST) -> list[Binding]:
         """Bindings of `name` that may reach `at`, most recent first."""
         pos: Pos = (at.lineno, at.col_offset)
-        scope = self.scope
+        scope: Scope | None = self.scope
         first = True
         while scope is not None:
             if scope.kind == "class" and not first:
@@ -113,9 +149,6 @@ class ModuleContext:
         return value is call
 
     # -- reporting ----------------------------------------------------------
-    def enabled(self, rule: Rule) -> bool:
-        return rule.code in self.settings.enabled
-
     def report(self, rule: Rule, node: ast.AST, end: ast.AST | tuple[int, int] | None = None,
                **fields: object) -> None:
         """Record a finding at the first line of `node` (where `# noqa` is looked for).
@@ -143,3 +176,17 @@ def _reaching(bindings: list[Binding], pos: Pos) -> list[Binding]:
         if binding.kills_at(pos):
             break
     return found
+
+
+def project_path(filename: str, root: str | None) -> str:
+    """`filename` relative to `root` (default: the working directory), with `/` separators."""
+    if filename.startswith("<"):  # "<unknown>", "<stdin>"
+        return filename
+    try:
+        absolute = os.path.abspath(filename)
+        relative = os.path.relpath(absolute, root or os.getcwd())
+    except ValueError:  # another drive on Windows
+        return filename.replace("\\", "/")
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        relative = absolute
+    return relative.replace("\\", "/")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.sql_sinks import (
-    SQL_NAME_WORDS, find_sink, sink_callees, sink_words, sql_named_targets)
-from flake8_backend.analysis.strings import literal_text, string_pieces
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.domain.sql_sinks import (
+    SQL_NAME_WORDS, find_sink, sink_callees, sql_named_targets)
+from flake8_backend.domain.sql_text import literal_text, string_pieces
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Rule, check, register
 
@@ -52,9 +53,8 @@ _MAX_TEXT = 20_000
 _COPIES_ALL = lazy_compile(r"(?is)^\s*(create|insert)\b")
 
 
-@check(ast.Call, rules=(BE003,), needs=sink_words,
-       callees=sink_callees)
-def check_select_star_at_sink(node: ast.Call, ctx) -> None:
+@check(ast.Call, rules=(BE003,), callees=sink_callees)
+def check_select_star_at_sink(node: ast.Call, ctx: ModuleContext) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
         return
@@ -65,13 +65,13 @@ def check_select_star_at_sink(node: ast.Call, ctx) -> None:
 
 
 @check(ast.Assign, rules=(BE003,), needs=SQL_NAME_WORDS)
-def check_select_star_assigned(node: ast.Assign, ctx) -> None:
+def check_select_star_assigned(node: ast.Assign, ctx: ModuleContext) -> None:
     names = sql_named_targets(node.targets)
     if names and _is_literal(node.value):
         _check_literal(node.value, ctx, f"assigned to `{names[0]}`")
 
 
-def _first_literal(sql: ast.expr, ctx) -> ast.Constant | ast.JoinedStr | None:
+def _first_literal(sql: ast.expr, ctx: ModuleContext) -> ast.Constant | ast.JoinedStr | None:
     for piece in string_pieces(sql, ctx):
         if _is_literal(piece.node):
             return piece.node
@@ -83,8 +83,13 @@ def _is_literal(node: ast.AST) -> bool:
         isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
-def _check_literal(literal: ast.Constant | ast.JoinedStr, ctx, where: str) -> None:
-    reported = ctx.memo.setdefault("select-star-reported", set())
+def _reported(ctx: ModuleContext) -> set[int]:
+    """Ids of literals already reported (one literal may reach several sinks)."""
+    return set()
+
+
+def _check_literal(literal: ast.Constant | ast.JoinedStr, ctx: ModuleContext, where: str) -> None:
+    reported = ctx.cached(_reported)
     if id(literal) in reported:
         return
     text = literal.value if isinstance(literal, ast.Constant) else literal_text(literal, "x")

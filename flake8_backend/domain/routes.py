@@ -1,4 +1,4 @@
-"""Route-handler detection, shared by the rules about request-time work.
+"""Route handlers (web endpoints), shared by the rules about request-time work.
 
 A handler runs once per request, so work that is fine in a script (opening a
 connection, loading a whole table) becomes a per-request cost there. Detected:
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 
+from flake8_backend.analysis.astutil import terminal_name
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import Scope
 
 ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
@@ -25,25 +27,30 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
                           "dispatch"})
 
 
-def current_handler(ctx) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _answers(ctx: ModuleContext) -> dict[int, bool]:
+    """id(function node) -> whether it is a route handler, decided once per function."""
+    return {}
+
+
+def enclosing_route_handler(ctx: ModuleContext) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The route handler whose body is being walked (the innermost function must be it)."""
     scope = ctx.scope
-    if scope is None or scope.kind != "function" or not isinstance(
+    if scope.kind != "function" or not isinstance(
             scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None  # module or class level, or a lambda: not a handler body
-    memo = ctx.memo
-    key = ("handler", id(scope.node))
-    found = memo.get(key)
+    answers = ctx.cached(_answers)
+    found = answers.get(id(scope.node))
     if found is None:
-        found = memo[key] = is_handler(scope, ctx.filename)
+        found = answers[id(scope.node)] = is_route_handler(scope, ctx.filename)
     return scope.node if found else None
 
 
-def is_handler(scope: Scope, filename: str) -> bool:
+def is_route_handler(scope: Scope, filename: str) -> bool:
+    """Whether the function of `scope` is a route handler (see the module docstring)."""
     node = scope.node
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        name = terminal_name(target)
         if isinstance(target, ast.Attribute) and name in ROUTE_DECORATORS:
             return True
         if name in VIEW_DECORATORS:
@@ -60,7 +67,6 @@ def is_handler(scope: Scope, filename: str) -> bool:
 
 def _is_view_class(cls: ast.ClassDef) -> bool:
     for base in cls.bases:
-        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
-        if name.endswith(VIEW_BASES):
+        if terminal_name(base).endswith(VIEW_BASES):
             return True
     return False

@@ -12,10 +12,14 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
+from flake8_backend.analysis.astutil import receiver_label, terminal_name
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.origins import made_by_module
-from flake8_backend.analysis.sql_sinks import LOOKS_LIKE_SQL
-from flake8_backend.analysis.strings import leading_text
+from flake8_backend.domain.sql_sinks import LOOKS_LIKE_SQL
+from flake8_backend.domain.sql_text import leading_text
 from flake8_backend.patterns import lazy_compile
+from flake8_backend.registry import Callees
+from flake8_backend.settings import Settings
 
 SQL_METHODS = frozenset({"execute", "fetch", "fetchrow", "fetchval"})
 SESSION_METHODS = frozenset({"query", "get", "scalar", "scalars", "execute", "add", "merge",
@@ -25,6 +29,15 @@ MANAGER_METHODS = frozenset({"get", "filter", "exclude", "create", "get_or_creat
                              "aggregate", "latest", "earliest", "in_bulk", "values",
                              "values_list", "aget", "acreate", "afirst", "acount", "aexists"})
 ROW_METHODS = frozenset({"save", "delete", "refresh_from_db", "asave", "adelete"})
+# Calls that open a new database (or cache) connection, engine or client.
+DB_CONNECTION_FACTORIES = frozenset({
+    "psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect",
+    "pymysql.connect", "mysql.connector.connect", "sqlite3.connect", "asyncpg.connect",
+    "sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
+    "redis.Redis", "redis.StrictRedis", "redis.Redis.from_url", "redis.from_url",
+    "redis.asyncio.Redis", "redis.asyncio.from_url", "pymongo.MongoClient",
+    "motor.motor_asyncio.AsyncIOMotorClient", "aioredis.from_url",
+})
 _SESSION_NAME = lazy_compile(r"(?i)(^|_)(session|sess|db_session|dbsession)$")
 _HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.")
 _MANAGERS = ("objects", "_default_manager", "_base_manager")
@@ -38,17 +51,18 @@ class DbCall(NamedTuple):
     sql: ast.expr | None = None
 
 
-def classify(call: ast.Call, ctx, row_names: frozenset[str] = frozenset()) -> DbCall | None:
+def classify(call: ast.Call, ctx: ModuleContext,
+             row_names: frozenset[str] = frozenset()) -> DbCall | None:
     """The query this call runs, if it is one. `row_names`: names holding ORM rows."""
     func = call.func
-    methods, functions = _configured(ctx)
+    methods, functions = ctx.cached(_configured)
     if not isinstance(func, ast.Attribute):
         qualname = ctx.qualname(func) if isinstance(func, ast.Name) else None
         if qualname in functions:
             return DbCall(f"{qualname}()", "custom")
         return None
     name, receiver = func.attr, func.value
-    label = f"{_receiver_label(receiver)}.{name}()"
+    label = f"{receiver_label(receiver)}.{name}()"
     if name in methods:
         return DbCall(label, "custom")
     if qualname_in(func, ctx, functions):
@@ -68,32 +82,29 @@ def classify(call: ast.Call, ctx, row_names: frozenset[str] = frozenset()) -> Db
     return None
 
 
-def db_call_names(settings) -> frozenset[str]:
-    """Every callee name `classify` can accept (for the engine's Call dispatch)."""
+def db_callees(settings: Settings) -> Callees:
+    """Every call `classify` can accept (for the engine's Call dispatch and prefilter)."""
     extra = settings["extend-db-calls"]
-    return (SQL_METHODS | SESSION_METHODS | MANAGER_METHODS | ROW_METHODS
-            | {name.rsplit(".", 1)[-1] for name in extra})
+    return Callees(
+        names=(SQL_METHODS | SESSION_METHODS | MANAGER_METHODS | ROW_METHODS
+               | {e for e in extra if "." not in e}),
+        qualnames=frozenset(e for e in extra if "." in e))
 
 
-def qualname_in(func: ast.expr, ctx, functions: frozenset[str]) -> bool:
+def qualname_in(func: ast.expr, ctx: ModuleContext, functions: frozenset[str]) -> bool:
     return bool(functions) and ctx.qualname(func) in functions
 
 
-def _configured(ctx) -> tuple[frozenset[str], frozenset[str]]:
+def _configured(ctx: ModuleContext) -> tuple[frozenset[str], frozenset[str]]:
     """`extend-db-calls`: plain names are methods, dotted names are functions."""
-    memo = ctx.memo
-    found = memo.get("db-calls")
-    if found is None:
-        extra = ctx.settings["extend-db-calls"]
-        found = memo["db-calls"] = (frozenset(e for e in extra if "." not in e),
-                                    frozenset(e for e in extra if "." in e))
-    return found
+    extra = ctx.settings["extend-db-calls"]
+    return (frozenset(e for e in extra if "." not in e), frozenset(e for e in extra if "." in e))
 
 
-def _is_db_session(receiver: ast.expr, call: ast.Call, method: str, ctx) -> bool:
+def _is_db_session(receiver: ast.expr, call: ast.Call, method: str,
+                   ctx: ModuleContext) -> bool:
     """`session.query(User)`, `db.session.get(User, uid)`, `session.add(obj)`."""
-    terminal = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
-        receiver, "id", "")
+    terminal = terminal_name(receiver)
     if not _SESSION_NAME.search(terminal):
         return False
     if made_by_module(receiver, ctx, _HTTP_MODULES):
@@ -109,8 +120,7 @@ def _is_db_session(receiver: ast.expr, call: ast.Call, method: str, ctx) -> bool
 
 
 def _looks_like_class(node: ast.expr) -> bool:
-    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
-    return name[:1].isupper()
+    return terminal_name(node)[:1].isupper()
 
 
 def _is_manager(receiver: ast.expr) -> bool:
@@ -122,17 +132,3 @@ def _is_manager(receiver: ast.expr) -> bool:
 def _is_row(receiver: ast.expr, row_names: frozenset[str]) -> bool:
     """The loop's own row (`order.save()`), not something it holds (`order.file.delete()`)."""
     return isinstance(receiver, ast.Name) and receiver.id in row_names
-
-
-def _receiver_label(receiver: ast.expr) -> str:
-    parts = []
-    while isinstance(receiver, ast.Attribute) and len(parts) < 3:
-        parts.append(receiver.attr)
-        receiver = receiver.value
-    if isinstance(receiver, ast.Name):
-        parts.append(receiver.id)
-    elif isinstance(receiver, ast.Call):
-        parts.append("(...)")
-    else:
-        parts.append("...")
-    return ".".join(reversed(parts))

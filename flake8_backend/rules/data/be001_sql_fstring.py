@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 import re
 
-from flake8_backend.analysis.sql_sinks import (
-    Sink, find_sink, looks_like_sql, sink_callees, sink_words)
-from flake8_backend.analysis.sql_values import describe, is_safe_value
-from flake8_backend.analysis.strings import literal_text, text_parts
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.domain.sql_sinks import Sink, find_sink, looks_like_sql, sink_callees
+from flake8_backend.domain.sql_text import literal_text, text_parts
+from flake8_backend.domain.sql_values import describe, is_safe_value
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Option, Rule, check, register
 
@@ -66,9 +66,8 @@ _IDENTIFIER_BEFORE = lazy_compile(
     re.IGNORECASE)
 
 
-@check(ast.Call, rules=(BE001,), needs=sink_words,
-       callees=sink_callees)
-def check_sql_fstring(node: ast.Call, ctx) -> None:
+@check(ast.Call, rules=(BE001,), callees=sink_callees)
+def check_sql_fstring(node: ast.Call, ctx: ModuleContext) -> None:
     sink = find_sink(node, ctx)
     if sink is None:
         return
@@ -86,14 +85,14 @@ def check_sql_fstring(node: ast.Call, ctx) -> None:
             return
 
 
-def _first_unsafe(fstring: ast.JoinedStr, ctx) -> ast.FormattedValue | None:
+def _first_unsafe(fstring: ast.JoinedStr, ctx: ModuleContext) -> ast.FormattedValue | None:
     for value in fstring.values:
         if isinstance(value, ast.FormattedValue) and not _safe_interpolation(value, ctx):
             return value
     return None
 
 
-def _safe_interpolation(value: ast.FormattedValue, ctx) -> bool:
+def _safe_interpolation(value: ast.FormattedValue, ctx: ModuleContext) -> bool:
     spec = value.format_spec
     if isinstance(spec, ast.JoinedStr) and literal_text(spec).rstrip().endswith(("d", "f", "e")):
         return True  # `{n:d}` / `{x:.2f}` only format numbers

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.db_calls import classify, db_call_names
+from flake8_backend.analysis.astutil import callee_name, terminal_name
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN
-from flake8_backend.analysis.strings import leading_text
+from flake8_backend.domain.db_calls import classify, db_callees
+from flake8_backend.domain.sql_text import leading_text
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Option, Rule, check, register
 
@@ -67,18 +69,12 @@ _FROM = lazy_compile(r"(?i)\bfrom\b")
 _BATCH_NAME = lazy_compile(r"(?i)chunk|batch|page")
 _PAGING = lazy_compile(r"(?is)\b(limit|offset|fetch\s+first|fetch\s+next)\b")
 _CONSTANT = lazy_compile(r"^_?[A-Z][A-Z0-9_]*$")
-_WORDS = ("execute", "fetch", "session", "objects", "_manager", "save", "delete",
-          "refresh_from_db")
 
 
-def _needs(settings) -> tuple[str, ...]:
-    return _WORDS + tuple(e.rsplit(".", 1)[-1] for e in settings["extend-db-calls"])
-
-
-@check(ast.Call, rules=(BE004,), needs=_needs, callees=db_call_names)
-def check_query_in_loop(node: ast.Call, ctx) -> None:
-    loops = ctx.scope.loops if ctx.scope is not None else ()
-    if not loops or _excluded(ctx):
+@check(ast.Call, rules=(BE004,), callees=db_callees)
+def check_query_in_loop(node: ast.Call, ctx: ModuleContext) -> None:
+    loops = ctx.scope.loops
+    if not loops or ctx.cached(_excluded):
         return
     repeating, rows = _repeating(loops, ctx)
     if not repeating:
@@ -93,24 +89,27 @@ def check_query_in_loop(node: ast.Call, ctx) -> None:
     ctx.report(BE004, node, end=node.func, call=db.label, line=repeating[-1].lineno)
 
 
-def _repeating(loops: list[ast.AST], ctx) -> tuple[list[ast.AST], frozenset[str]]:
-    """The loops over data among `loops`, and the names holding their rows (memoized)."""
-    memo = ctx.memo
-    key = ("repeating", id(loops[-1]), len(loops))
-    found = memo.get(key)
+_Answer = tuple[list[ast.AST], frozenset[str]]
+
+
+def _loop_answers(ctx: ModuleContext) -> dict[tuple[int, int], _Answer]:
+    return {}
+
+
+def _repeating(loops: list[ast.AST], ctx: ModuleContext) -> tuple[list[ast.AST], frozenset[str]]:
+    """The loops over data among `loops`, and the names holding their rows (decided once)."""
+    answers = ctx.cached(_loop_answers)
+    key = (id(loops[-1]), len(loops))
+    found = answers.get(key)
     if found is None:
         repeating = [loop for loop in loops if not _fixed(loop) and not _batches(loop)]
-        found = memo[key] = (repeating, _row_names(repeating))
+        found = answers[key] = (repeating, _row_names(repeating))
     return found
 
 
-def _excluded(ctx) -> bool:
-    memo = ctx.memo
-    found = memo.get("query-in-loop-excluded")
-    if found is None:
-        found = memo["query-in-loop-excluded"] = path_matches(
-            ctx.filename, ctx.settings["query-in-loop-exclude"])
-    return found
+def _excluded(ctx: ModuleContext) -> bool:
+    """The file matches `query-in-loop-exclude` (its path relative to the project root)."""
+    return path_matches(ctx.path, ctx.settings["query-in-loop-exclude"])
 
 
 def _fixed(loop: ast.AST) -> bool:
@@ -130,8 +129,7 @@ def _fixed(loop: ast.AST) -> bool:
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
             and iterable.func.id == "range":
         return all(isinstance(a, ast.Constant) for a in iterable.args)
-    name = iterable.attr if isinstance(iterable, ast.Attribute) else getattr(iterable, "id", "")
-    return bool(_CONSTANT.match(name))
+    return bool(_CONSTANT.match(terminal_name(iterable)))
 
 
 def _batches(loop: ast.AST) -> bool:
@@ -143,8 +141,7 @@ def _batches(loop: ast.AST) -> bool:
     first = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0]
     names = [n.id for n in (first.target, first.iter) if isinstance(n, ast.Name)]
     if isinstance(first.iter, ast.Call):
-        func = first.iter.func
-        names.append(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+        names.append(callee_name(first.iter.func))
     return any(_BATCH_NAME.search(name) for name in names)
 
 
@@ -160,7 +157,7 @@ def _row_names(loops: list[ast.AST]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _fixed_statement(sql: ast.expr | None, loop: ast.AST, ctx) -> bool:
+def _fixed_statement(sql: ast.expr | None, loop: ast.AST, ctx: ModuleContext) -> bool:
     """One DML statement, the same text on every iteration (only parameters vary)."""
     if sql is None:
         return False

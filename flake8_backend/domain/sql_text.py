@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.patterns import lazy_compile
 
@@ -18,7 +19,11 @@ from flake8_backend.patterns import lazy_compile
 _TEXT_METHODS = frozenset({"format", "format_map", "replace", "strip", "lstrip", "rstrip",
                            "lower", "upper", "join"})
 _TEXT_FUNCTIONS = frozenset({"textwrap.dedent", "inspect.cleandoc"})
-_MAX_PARTS = 256  # pieces other than `+`/`%` nodes followed per sink
+# Pieces other than `+` nodes followed per string: a bound on the work per sink that
+# still covers a query builder of a few thousand `+=` lines in one pass (linear).
+_MAX_PARTS = 4096
+# psycopg's composition module quotes what it inserts (`sql.SQL(...).format(sql.Identifier(c))`).
+COMPOSITION_MODULES = ("psycopg.sql.", "psycopg2.sql.")
 # A bind placeholder, optionally wrapped in one SQL function call: `?`, `%s`, `QUOTE(?)`.
 PLACEHOLDER = lazy_compile(
     r"^\s*(?:\w+\(\s*)?(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})(?:\s*\))?\s*$")
@@ -41,17 +46,25 @@ class Piece:
         self.node, self.role, self.how = node, role, how
 
 
-def string_pieces(expr: ast.expr, ctx) -> list[Piece]:
-    """Pieces whose text flows into `expr`, left to right, following local names (memoized)."""
-    memo = ctx.memo
-    if memo.get("pieces-of") is expr:
-        return memo["pieces"]
-    pieces = list(_walk_pieces(expr, ctx))
-    memo["pieces-of"], memo["pieces"] = expr, pieces
-    return pieces
+class _LastPieces:
+    """The pieces of the last string asked about: every SQL rule asks about the same one."""
+
+    __slots__ = ("expr", "pieces")
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.expr: ast.expr | None = None
+        self.pieces: list[Piece] = []
 
 
-def _walk_pieces(expr: ast.expr, ctx) -> Iterator[Piece]:
+def string_pieces(expr: ast.expr, ctx: ModuleContext) -> list[Piece]:
+    """Pieces whose text flows into `expr`, left to right, following local names."""
+    last = ctx.cached(_LastPieces)
+    if last.expr is not expr:
+        last.expr, last.pieces = expr, list(_walk_pieces(expr, ctx))
+    return last.pieces
+
+
+def _walk_pieces(expr: ast.expr, ctx: ModuleContext) -> Iterator[Piece]:
     stack: list[Piece] = [Piece(expr, TEXT, None)]
     seen: set[int] = set()
     budget = _MAX_PARTS
@@ -95,7 +108,8 @@ def _walk_pieces(expr: ast.expr, ctx) -> Iterator[Piece]:
             _call_pieces(node, role, how, ctx, stack)
 
 
-def _call_pieces(node: ast.Call, role: str, how: str | None, ctx, stack: list[Piece]) -> None:
+def _call_pieces(node: ast.Call, role: str, how: str | None, ctx: ModuleContext,
+                 stack: list[Piece]) -> None:
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr in _TEXT_METHODS:
         name = func.attr
@@ -119,19 +133,19 @@ def _call_pieces(node: ast.Call, role: str, how: str | None, ctx, stack: list[Pi
         stack.append(Piece(node.args[0], role, how))
 
 
-def _is_composition(receiver: ast.expr, ctx) -> bool:
+def _is_composition(receiver: ast.expr, ctx: ModuleContext) -> bool:
     if not isinstance(receiver, ast.Call):
         return False
     qualname = ctx.qualname(receiver.func) or ""
-    return qualname.startswith(("psycopg.sql.", "psycopg2.sql."))
+    return qualname.startswith(COMPOSITION_MODULES)
 
 
-def text_parts(expr: ast.expr, ctx) -> Iterator[ast.expr]:
+def text_parts(expr: ast.expr, ctx: ModuleContext) -> Iterator[ast.expr]:
     """Expressions whose text flows into `expr` (the nodes of `string_pieces`)."""
     return (piece.node for piece in string_pieces(expr, ctx))
 
 
-def leading_text(expr: ast.expr, ctx) -> str | None:
+def leading_text(expr: ast.expr, ctx: ModuleContext) -> str | None:
     """The literal text the string starts with, when it can be seen."""
     for part in text_parts(expr, ctx):
         if isinstance(part, ast.Constant):

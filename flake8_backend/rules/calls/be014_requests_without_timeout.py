@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.analysis.origins import bindings_of, made_by
-from flake8_backend.analysis.scope import ASSIGN, MUTATE
-from flake8_backend.registry import Option, Rule, check, register
+from flake8_backend.analysis.astutil import is_none
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.analysis.scope import ASSIGN
+from flake8_backend.domain.http_clients import (
+    REQUESTS_SESSION_FACTORIES, REQUESTS_VERBS, note_mount, requests_call)
+from flake8_backend.registry import Callees, Option, Rule, check, register
+from flake8_backend.settings import Settings
 
 BE014 = register(Rule(
     code="BE014",
@@ -44,77 +48,49 @@ BE014 = register(Rule(
     ),
     related=("ruff S113 / bandit B113 (no Session support)",
              "pylint W3101 missing-timeout (not `timeout=None`, needs requests importable)",
-             "BE012 network-call-without-timeout (other clients)"),
+             "flake8-async ASYNC210 (blocking HTTP call in `async def`)"),
     notes="Not reported: sessions made by factories outside `requests` (wrapper sessions often "
           "set a default timeout; list yours in `extend-session-factories` to check them), "
           "sessions with an adapter mounted that is built with `timeout=`, and `httpx` "
-          "(it has a 5 s default; `timeout=None` there is BE012).",
+          "(it has a 5 s default).",
 ))
 
-VERBS = frozenset({"get", "options", "head", "post", "put", "patch", "delete", "request"})
-MODULE_FUNCTIONS = frozenset(
-    [f"requests.{verb}" for verb in VERBS] + [f"requests.api.{verb}" for verb in VERBS])
-SESSION_FACTORIES = frozenset({"requests.Session", "requests.session",
-                               "requests.sessions.Session", "requests.sessions.session"})
 _MAX_HOPS = 4
 
 
-def _needs(settings) -> tuple[str, ...]:
-    extra = tuple(name.rsplit(".", 1)[-1] for name in settings["extend-session-factories"])
-    return ("requests", *extra)
+def _callees(settings: Settings) -> Callees:
+    """Request verbs by name; it fires only on things imported from `requests` or a factory."""
+    extra = settings["extend-session-factories"]
+    return Callees(names=REQUESTS_VERBS,
+                   modules=("requests", *(e.lstrip(".").split(".", 1)[0] for e in extra)))
 
 
-@check(ast.Call, rules=(BE014,), needs=_needs, callees=VERBS)
-def check_requests_timeout(node: ast.Call, ctx) -> None:
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        if func.attr not in VERBS:
-            return
-        qualname = ctx.qualname(func)
-        if qualname in MODULE_FUNCTIONS:
-            label = f"requests.{func.attr}()"
-        elif _is_session(func.value, ctx):
-            label = f"{_receiver_label(func.value)}.{func.attr}()"
-        else:
-            return
-    elif isinstance(func, ast.Name):
-        qualname = ctx.qualname(func)
-        if qualname not in MODULE_FUNCTIONS:
-            return
-        label = f"requests.{qualname.rsplit('.', 1)[-1]}()"
-    else:
+def _mount_callees(settings: Settings) -> Callees:
+    return _callees(settings)._replace(names=frozenset({"mount"}))
+
+
+@check(ast.Call, rules=(BE014,), callees=_callees)
+def check_requests_timeout(node: ast.Call, ctx: ModuleContext) -> None:
+    label = requests_call(node, ctx, ctx.cached(_factories))
+    if label is None:
         return
     problem = _timeout_problem(node, ctx)
     if problem is not None:
-        ctx.report(BE014, node, end=func, call=label, problem=problem,
+        ctx.report(BE014, node, end=node.func, call=label, problem=problem,
                    suggestion=ctx.settings["timeout-suggestion"])
 
 
-def _factories(ctx) -> frozenset[str] | set[str]:
-    extra = ctx.settings["extend-session-factories"]
-    return SESSION_FACTORIES | set(extra) if extra else SESSION_FACTORIES
+@check(ast.Call, rules=(BE014,), callees=_mount_callees)
+def note_session_mounts(node: ast.Call, ctx: ModuleContext) -> None:
+    """`s.mount("https://", TimeoutAdapter(timeout=5))` gives the session a default timeout."""
+    note_mount(node, ctx)
 
 
-def _is_session(expr: ast.expr, ctx) -> bool:
-    """Whether `expr` holds a session made by a known factory in this function, class or module."""
-    if isinstance(expr, ast.Call):
-        return ctx.qualname(expr.func) in _factories(ctx)
-    if any(b.kind == MUTATE and _mounts_timeout_adapter(b.value)
-           for b in bindings_of(expr, ctx)):
-        return False
-    return made_by(expr, ctx, _factories(ctx))
+def _factories(ctx: ModuleContext) -> frozenset[str]:
+    return REQUESTS_SESSION_FACTORIES | frozenset(ctx.settings["extend-session-factories"])
 
 
-def _mounts_timeout_adapter(call: ast.AST | None) -> bool:
-    """`s.mount("https://", TimeoutAdapter(timeout=5))` gives the session a default."""
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "mount"):
-        return False
-    return any(isinstance(arg, ast.Call) and any(k.arg == "timeout" for k in arg.keywords)
-               for arg in call.args)
-
-
-def _timeout_problem(call: ast.Call, ctx) -> str | None:
+def _timeout_problem(call: ast.Call, ctx: ModuleContext) -> str | None:
     """None when the call is bounded (or may be); otherwise what is wrong, for the message."""
     forwarded = []
     for keyword in call.keywords:
@@ -132,23 +108,19 @@ def _timeout_problem(call: ast.Call, ctx) -> str | None:
     return "has no timeout"
 
 
-def _bad_timeout_value(value: ast.expr, ctx) -> str | None:
-    if _is_none(value):
+def _bad_timeout_value(value: ast.expr, ctx: ModuleContext) -> str | None:
+    if is_none(value):
         return "has timeout=None, which waits forever"
-    if isinstance(value, ast.Tuple) and any(_is_none(elt) for elt in value.elts):
+    if isinstance(value, ast.Tuple) and any(is_none(elt) for elt in value.elts):
         return "has a None in its timeout tuple, which waits forever"
     if isinstance(value, ast.Name):
         bindings = ctx.reaching(value.id, value)
-        if bindings and all(b.kind == ASSIGN and _is_none(b.value) for b in bindings):
+        if bindings and all(b.kind == ASSIGN and is_none(b.value) for b in bindings):
             return f"has timeout={value.id}, which is None and waits forever"
     return None
 
 
-def _is_none(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _known_keys(mapping: ast.expr, ctx, hops: int = 0) -> set[str] | None:
+def _known_keys(mapping: ast.expr, ctx: ModuleContext, hops: int = 0) -> set[str] | None:
     """The keys of a dict built visibly in this function, or None when unknown."""
     if isinstance(mapping, ast.Dict):
         keys = set()
@@ -171,13 +143,3 @@ def _known_keys(mapping: ast.expr, ctx, hops: int = 0) -> set[str] | None:
             return None  # reassigned, mutated (`kw["timeout"] = ...`, `kw.update`) or a parameter
         return _known_keys(bindings[0].value, ctx, hops + 1)
     return None
-
-
-def _receiver_label(expr: ast.expr) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-        return f"{expr.value.id}.{expr.attr}"
-    if isinstance(expr, ast.Call):
-        return "requests.Session()"
-    return "session"

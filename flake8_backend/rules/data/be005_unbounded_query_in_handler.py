@@ -1,21 +1,19 @@
-"""BE005 and BE006: database work that costs every request when done in a route handler.
+"""BE005: a route handler that loads every row.
 
-BE005: a handler that loads a whole table (`.all()`, `fetchall()` of a SELECT
-without LIMIT) grows with the data until the endpoint times out. BE006: a
-handler that opens its own connection, engine or client pays a TCP and auth
-handshake per request and can exhaust the server's connection limit; pools
-belong at module or app level.
+A handler that loads a whole table (`.all()`, `fetchall()` of a SELECT without
+LIMIT) is fast on the developer's ten rows and grows with the data until the
+endpoint times out.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Callable
 
-from flake8_backend.analysis.handlers import current_handler
-from flake8_backend.analysis.strings import leading_text
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.domain.routes import enclosing_route_handler
+from flake8_backend.domain.sql_text import leading_text
 from flake8_backend.patterns import lazy_compile
-from flake8_backend.registry import Option, Rule, check, register
+from flake8_backend.registry import Callees, Needs, Rule, check, register
 
 BE005 = register(Rule(
     code="BE005",
@@ -46,51 +44,6 @@ def list_users():
           "function, and small lookup tables (use `# noqa: BE005`).",
 ))
 
-BE006 = register(Rule(
-    code="BE006",
-    name="connection-per-request",
-    message="{call} opens a new connection in route handler `{handler}`; create the pool, "
-            "engine or client once at startup and reuse it",
-    summary="A route handler opens its own database connection, engine or HTTP client.",
-    what="Checks route handlers for calls that build a connection, engine or client: "
-         "`psycopg2/psycopg/pymysql/mysql.connector/sqlite3/asyncpg.connect`, "
-         "`create_engine`, `create_async_engine`, `redis.Redis(...)`, `MongoClient(...)`, "
-         "`httpx.Client/AsyncClient()`, `aiohttp.ClientSession()`.",
-    why="Opening a connection per request pays a TCP, TLS and auth handshake every time and "
-        "can exhaust the database's connection limit under load. The review guideline: "
-        "database connections must be pooled; never open a connection per request.",
-    bad="""\
-import psycopg2
-
-
-@app.get("/orders")
-def orders():
-    conn = psycopg2.connect(DSN)
-    return fetch_orders(conn)
-""",
-    good="""\
-from psycopg2.pool import ThreadedConnectionPool
-
-pool = ThreadedConnectionPool(1, 20, DSN)
-
-
-@app.get("/orders")
-def orders():
-    conn = pool.getconn()
-    try:
-        return fetch_orders(conn)
-    finally:
-        pool.putconn(conn)
-""",
-    options=(
-        Option("extend-connection-factories", "list", (),
-               "Dotted names of extra callables that open a connection or client, e.g. "
-               "`myapp.db.connect`."),
-    ),
-    notes="Only route handlers are checked, so app factories, CLI scripts and the Flask "
-          "tutorial's `get_db()` helper (which caches on `g`) stay silent.",
-))
-
 _LIMITERS = frozenset({"limit", "paginate", "offset", "first", "one", "one_or_none", "get",
                        "scalar", "scalar_one", "scalar_one_or_none", "get_or_404",
                        "first_or_404", "one_or_404", "fetch", "slice", "exists", "count",
@@ -99,27 +52,14 @@ _QUERY_MARKERS = frozenset({"query", "objects", "scalars", "select", "execute", 
                             "filter_by", "where", "order_by", "exclude"})
 _BOUNDED_SQL = lazy_compile(r"(?is)\blimit\b|\bfetch\s+(first|next)\b|\btop\s*\(?\d|"
                             r"\bwhere\s+(\w+\.)?(id|pk)\s*=")
-CONNECTION_FACTORIES = frozenset({
-    "psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect",
-    "pymysql.connect", "mysql.connector.connect", "sqlite3.connect", "asyncpg.connect",
-    "sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine",
-    "redis.Redis", "redis.StrictRedis", "redis.Redis.from_url", "redis.from_url",
-    "redis.asyncio.Redis", "redis.asyncio.from_url", "pymongo.MongoClient",
-    "motor.motor_asyncio.AsyncIOMotorClient", "httpx.Client", "httpx.AsyncClient",
-    "aiohttp.ClientSession", "aioredis.from_url",
-})
-_CONNECTION_WORDS = ("connect", "create_engine", "create_async_engine", "Redis", "redis",
-                     "MongoClient", "Client", "ClientSession")
 
 
-# -- BE005 --------------------------------------------------------------------
-@check(ast.Call, rules=(BE005,), needs=(".all(", "fetchall"),
-       callees=frozenset({"all", "fetchall", "execute"}))
-def check_unbounded_query(node: ast.Call, ctx) -> None:
+@check(ast.Call, rules=(BE005,), callees=Callees(names=frozenset({"all", "fetchall", "execute"})))
+def check_unbounded_query(node: ast.Call, ctx: ModuleContext) -> None:
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr not in ("all", "fetchall", "execute"):
         return
-    handler = current_handler(ctx)
+    handler = enclosing_route_handler(ctx)
     if handler is None:
         return
     if func.attr == "execute":
@@ -132,18 +72,20 @@ def check_unbounded_query(node: ast.Call, ctx) -> None:
         ctx.report(BE005, node, end=func, call="fetchall()", handler=handler.name)
 
 
-@check(ast.Subscript, rules=(BE005,), needs=(".all(",))
-def note_sliced_queries(node: ast.Subscript, ctx) -> None:
+@check(ast.Subscript, rules=(BE005,), needs=Needs(("all",)))
+def note_sliced_queries(node: ast.Subscript, ctx: ModuleContext) -> None:
     """`Order.objects.all()[:20]`: the subscript is walked before the call it bounds."""
     if isinstance(node.slice, ast.Slice) and node.slice.upper is not None:
         _sliced(ctx).add(id(node.value))
 
 
-def _sliced(ctx) -> set[int]:
-    found = ctx.memo.get("sliced")
-    if found is None:
-        found = ctx.memo["sliced"] = set()
-    return found
+def _new_set(ctx: ModuleContext) -> set[int]:
+    return set()
+
+
+def _sliced(ctx: ModuleContext) -> set[int]:
+    """Ids of calls that a slice bounds (`...all()[:20]`)."""
+    return ctx.cached(_new_set)
 
 
 def _unbounded_chain(receiver: ast.expr) -> bool:
@@ -185,18 +127,23 @@ def _pins_primary_key(call: ast.Call) -> bool:
     return False
 
 
-def _remember_sql(call: ast.Call, ctx) -> None:
+def _last_sql(ctx: ModuleContext) -> dict[tuple[int, str], ast.expr]:
+    """(id of the function, cursor name) -> the SQL last executed on that cursor."""
+    return {}
+
+
+def _remember_sql(call: ast.Call, ctx: ModuleContext) -> None:
     receiver = call.func.value
     if isinstance(receiver, ast.Name) and call.args:
-        ctx.memo[("last-sql", id(ctx.function.node), receiver.id)] = call.args[0]
+        ctx.cached(_last_sql)[(id(ctx.scope.node), receiver.id)] = call.args[0]
 
 
-def _unbounded_sql(receiver: ast.expr, ctx) -> bool:
+def _unbounded_sql(receiver: ast.expr, ctx: ModuleContext) -> bool:
     if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) \
             and receiver.func.attr == "execute" and receiver.args:
         sql = receiver.args[0]
     elif isinstance(receiver, ast.Name):
-        sql = ctx.memo.get(("last-sql", id(ctx.function.node), receiver.id))
+        sql = ctx.cached(_last_sql).get((id(ctx.scope.node), receiver.id))
     else:
         return False
     if sql is None:
@@ -223,29 +170,3 @@ def _chain_label(receiver: ast.expr) -> str:
     else:
         parts.append("...")
     return "".join(reversed(parts)).replace(".()", "()")
-
-
-# -- BE006 --------------------------------------------------------------------
-def _connection_needs(settings) -> tuple[str, ...]:
-    extra = tuple(e.rsplit(".", 1)[-1] for e in settings["extend-connection-factories"])
-    return _CONNECTION_WORDS + extra
-
-
-def _connection_callees(settings) -> Callable[[str], bool]:
-    words = _connection_needs(settings)
-    return lambda name: any(word in name for word in words)
-
-
-@check(ast.Call, rules=(BE006,), needs=_connection_needs, callees=_connection_callees)
-def check_connection_per_request(node: ast.Call, ctx) -> None:
-    handler = current_handler(ctx)  # memoized per function: most calls end here
-    if handler is None:
-        return
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if not name or not any(word in name for word in _connection_needs(ctx.settings)):
-        return
-    qualname = ctx.qualname(func)
-    factories = CONNECTION_FACTORIES | set(ctx.settings["extend-connection-factories"])
-    if qualname in factories:
-        ctx.report(BE006, node, end=func, call=f"{qualname}()", handler=handler.name)

@@ -11,23 +11,24 @@ from __future__ import annotations
 import ast
 import re
 
+from flake8_backend.analysis.astutil import callee_name
+from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, ITER, PARAM
-from flake8_backend.analysis.strings import PLACEHOLDER, literal_text
+from flake8_backend.domain.sql_text import COMPOSITION_MODULES, PLACEHOLDER, literal_text
 
 _NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max"})
 _NUMERIC_ANNOTATIONS = frozenset({"int", "float", "bool", "Decimal", "UUID", "uuid.UUID"})
-_COMPOSITION_MODULES = ("psycopg.sql.", "psycopg2.sql.")
 # Generated locally from randomness: hex digits and dashes only.
 _RANDOM_TOKENS = frozenset({"secrets.token_hex", "uuid.uuid4", "uuid.uuid1", "os.urandom"})
 _MAX_DEPTH = 4
 
 
-def is_safe_value(expr: ast.expr, ctx) -> bool:
+def is_safe_value(expr: ast.expr, ctx: ModuleContext) -> bool:
     """True when `expr` cannot carry user text (see the module docstring)."""
     return _safe_value(expr, ctx, 0)
 
 
-def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
+def _safe_value(expr: ast.expr, ctx: ModuleContext, depth: int) -> bool:
     """True when the value cannot carry attacker-controlled text into the SQL."""
     settings = ctx.settings
     if isinstance(expr, ast.Constant):
@@ -59,7 +60,7 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
                      or _is_fragment_name(name, settings)):
             return True
         qualname = ctx.qualname(func)
-        if qualname and qualname.startswith(_COMPOSITION_MODULES):
+        if qualname and qualname.startswith(COMPOSITION_MODULES):
             return True  # psycopg.sql composables are quoted when rendered
         if qualname in _RANDOM_TOKENS:
             return True
@@ -74,7 +75,7 @@ def _safe_value(expr: ast.expr, ctx, depth: int) -> bool:
     return False
 
 
-def _safe_bindings(name: ast.Name, ctx, depth: int) -> bool:
+def _safe_bindings(name: ast.Name, ctx: ModuleContext, depth: int) -> bool:
     bindings = ctx.reaching(name.id, name)
     if not bindings:
         return False
@@ -90,14 +91,6 @@ def _safe_bindings(name: ast.Name, ctx, depth: int) -> bool:
         elif not _safe_value(binding.value, ctx, depth + 1):
             return False
     return True
-
-
-def callee_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _numeric_annotation(arg: ast.AST | None) -> bool:
@@ -143,7 +136,7 @@ def _is_placeholder_join(call: ast.Call) -> bool:
     return False
 
 
-def _is_safe_join(call: ast.Call, ctx, depth: int) -> bool:
+def _is_safe_join(call: ast.Call, ctx: ModuleContext, depth: int) -> bool:
     """`", ".join(quote_identifier(c) for c in cols)`: every joined piece is safe."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1):

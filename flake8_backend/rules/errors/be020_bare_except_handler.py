@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 
-from flake8_backend.registry import Option, Rule, check, register
+from flake8_backend.analysis.astutil import callee_name
+from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.registry import Needs, Option, Rule, check, register
 
 BE020 = register(Rule(
     code="BE020",
@@ -61,8 +63,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
-@check(ast.ExceptHandler, rules=(BE020,), needs=("except:", "except :"))
-def check_bare_except(node: ast.ExceptHandler, ctx) -> None:
+@check(ast.ExceptHandler, rules=(BE020,), needs=Needs(("except",)))
+def check_bare_except(node: ast.ExceptHandler, ctx: ModuleContext) -> None:
     if node.type is not None:
         return
     if not ctx.settings["bare-except-strict"] and _always_reraises(node.body):
@@ -99,9 +101,7 @@ def _is_reraise_manager(expr: ast.expr) -> bool:
     """`with util.safe_reraise():` (SQLAlchemy), `excutils.save_and_reraise_exception()` (oslo)."""
     if not isinstance(expr, ast.Call):
         return False
-    func = expr.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return "reraise" in name.lower()
+    return "reraise" in callee_name(expr.func).lower()
 
 
 def _escapes(body: list[ast.stmt]) -> bool:
