@@ -208,7 +208,7 @@ def parse_sheet(text: str, name: str = "<sheet>") -> Sheet:
             continue
         if line.startswith("## "):
             entry = Entry(key=line[3:].strip(), message="")
-            if not re.fullmatch(r"\S+:\d+:\w+", entry.key):
+            if not re.fullmatch(r".+:\d+:\w+", entry.key):
                 raise SheetError(f"{where}: malformed key {entry.key!r} "
                                  "(expected <corpus>/<path>:<line>:<code>)")
             (sheet.outside if outside else sheet.entries).append(entry)
@@ -435,7 +435,7 @@ def _sheets_for(args: argparse.Namespace) -> dict[str, Sheet]:
         return read_sheets(args.dir)
     from flake8_backend.config import build_settings, default_settings
 
-    settings = (build_settings({"enable": ["BE"]}, "precision") if args.all_rules
+    settings = (build_settings({"enable": ["BE"]}) if args.all_rules
                 else default_settings())
     sheets = write_sheets(settings, args.seed, args.dir)
     print(f"precision: wrote {len(settings.enabled)} review sheets to {args.dir}",

@@ -56,7 +56,7 @@ def corpus(request):
 def runs(corpus):
     """Engine runs with every rule on and with the defaults; one pass when they coincide."""
     name, root, files = corpus
-    every = build_settings({"enable": ["BE"]}, "test_corpus")
+    every = build_settings({"enable": ["BE"]})
     defaults = default_settings()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FLAKE8_BACKEND_RAISE", "1")
