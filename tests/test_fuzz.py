@@ -4,7 +4,8 @@ hypothesmith writes programs no human would (odd nesting, every node type, stran
 but valid tokens), which is where an unguarded `node.attr` or a recursion hides.
 Random programs almost never contain `requests` or `execute`, so the engine's text
 prefilter would skip every rule; the mixed strategy therefore plants rule triggers
-inside generated code and fills their holes with generated expressions.
+inside generated code and fills their holes with generated expressions. Every
+example is also linted with the engine's shortcuts off, which must change nothing.
 
 Budget: FUZZ_EXAMPLES examples per test (default 200); CI=1 derandomizes the run;
 FUZZ_TARGET=1 turns on hypothesmith's auto-targeting (bigger programs, about 3x slower per
@@ -83,6 +84,8 @@ def check(source: str, config=None) -> list:
     assert lint_tree(tree, text, config) == first
     assert ast.dump(tree, include_attributes=True) == before
     assert lint_tree(ast.parse(text), text, config) == first
+    # the prefilter and the call gate are shortcuts: without them, the same findings
+    assert lint_tree(tree, text, config, shortcuts=False) == first
     lines = len(_LINE_BREAK.split(text))  # as the tokenizer counts: \r\n, \r and \n only
     for finding in first:
         assert finding.code in RULES
@@ -143,6 +146,13 @@ TRIGGERS = [
     "def helper(cur, x: int, *args, **kwargs):\n    cur.execute(f'SELECT {x}')\n"
     "    requests.get(url, **kwargs)\n",
     "global x\nnonlocal y\n",
+    # shapes the hand-written prefilter words of old missed (see tests/test_shortcuts.py)
+    "conn.exec_driver_sql(f\"DELETE FROM t WHERE name = '{x}'\")\n",
+    "for o in @:\n    sess.get(User, o.id)\n",
+    "Stmt = 'SELECT * FROM t'\nQUERY = f'SELECT {@}'\n",
+    "try:\n    pass\nexcept  :\n    pass\n",
+    "cur.\uff45\uff58\uff45\uff43\uff55\uff54\uff45(f'SELECT {x}')\n",
+    "sql = 'SELECT a FROM t WHERE 1=1'\nsql += ' AND b = ' + @\nsql = sql + @\n",
 ]
 HEADERS = [
     "def f(cur, x, *args, **kw):",

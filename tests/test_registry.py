@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from flake8_backend import registry
 from flake8_backend.engine import lint_source
-from flake8_backend.registry import RULES
+from flake8_backend.registry import CHECKS, RULES
 from flake8_backend.rules import load_rules
 from harness import FIXTURES, parse_fixture
 
@@ -33,8 +34,7 @@ def test_rule_metadata_is_complete(rule):
     for text in (rule.message, rule.summary, rule.what, rule.why, rule.bad, rule.good):
         assert text.strip()
     assert not rule.message.startswith("BE"), "the code is prepended by Rule.format"
-    assert re.fullmatch(r"[CWE]73\d\d", rule.pylint_id)
-    assert rule.pylint_id.endswith(rule.code[-2:])
+    assert re.fullmatch(r"[CWE]\d{4}", rule.pylint_id)
     for option in rule.options:
         assert option.help.strip() and option.native_name.startswith("be-")
 
@@ -87,3 +87,65 @@ def test_no_collision_with_pylint_builtin_messages():
 
     pylint_backend.register(linter)  # raises on any clash
     assert linter.msgs_store.get_message_definitions("requests-without-timeout")
+
+
+# -- the code table ---------------------------------------------------------------------
+PUBLISHED = {"BE001": ("sql-fstring", "E7301"), "BE002": ("sql-string-building", "E7302"),
+             "BE003": ("select-star", "W7303"), "BE004": ("query-in-loop", "W7304"),
+             "BE005": ("unbounded-query-in-handler", "W7305"),
+             "BE006": ("connection-per-request", "W7306"),
+             "BE007": ("foreign-key-without-index", "W7307"),
+             "BE008": ("irreversible-migration", "W7308"),
+             "BE014": ("requests-without-timeout", "W7314"),
+             "BE020": ("bare-except-handler", "W7320")}
+
+
+def test_published_codes_names_and_pylint_ids_never_change():
+    for code, (name, pylint_id) in PUBLISHED.items():
+        assert (RULES[code].name, RULES[code].pylint_id) == (name, pylint_id)
+
+
+def test_code_table_is_consistent():
+    from flake8_backend import codes
+
+    assert codes.check_table() == []
+    assert len(codes.CATALOG) == 42
+    assert set(RULES) <= set(codes.PYLINT_IDS) <= set(codes.CATALOG)
+    for code, rule in RULES.items():
+        family = codes.family_of(code)
+        module = next(c.func.__module__ for c in CHECKS if rule in c.rules)
+        assert module.split(".")[2] == family.package, f"{code} lives in {module}"
+        assert module.rsplit(".", 1)[1] == f"{code.lower()}_{rule.name.replace('-', '_')}"
+
+
+def test_code_table_refuses_shared_pylint_numbers(monkeypatch):
+    from flake8_backend import codes
+
+    monkeypatch.setitem(codes.PYLINT_IDS, "BE021", "W7320")  # BE020's number
+    assert any("share" in problem for problem in codes.check_table())
+
+
+def _register_from(module: str, rule):
+    """Call `register` as if from `module` (register reads its caller's module name)."""
+    namespace = {"__name__": module, "register": registry.register, "rule": rule}
+    exec("result = register(rule)", namespace)  # noqa: S102 - a test of the caller check
+    return namespace["result"]
+
+
+def test_register_refuses_what_the_code_table_does_not_allow(monkeypatch):
+    monkeypatch.setattr(registry, "RULES", dict(RULES))
+    monkeypatch.setitem(registry.PYLINT_IDS, "BE021", "W7321")
+    base = RULES["BE020"]._replace(code="BE021", name="swallowed-exception")
+    with pytest.raises(ValueError, match="BE099"):
+        _register_from("tests", base._replace(code="BE099"))
+    with pytest.raises(ValueError, match="swallowed-exception"):
+        _register_from("tests", base._replace(name="other-name"))
+    with pytest.raises(ValueError, match="severity"):
+        _register_from("tests", base._replace(severity="error"))
+    with pytest.raises(ValueError, match="rules/errors/"):
+        _register_from("flake8_backend.rules.data.be021_x", base)
+    with pytest.raises(ValueError, match="pylint id"):
+        _register_from("tests", base._replace(code="BE022", name="broad-except-swallowed"))
+    assert _register_from("flake8_backend.rules.errors.be021_swallowed_exception", base) is base
+    with pytest.raises(ValueError, match="duplicate"):
+        _register_from("tests", base)

@@ -1,0 +1,118 @@
+"""The engine's shortcuts (text prefilter, call gate) never change a finding.
+
+A shortcut must be provably unable to lose a finding; these tests compare the
+findings with both shortcuts on and off (`lint_source(..., shortcuts=False)`
+calls every enabled check on every node of its types) over every fixture, a
+sample of both corpora, and (in tests/test_fuzz.py) generated modules with
+planted rule triggers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from flake8_backend.config import build_settings
+from flake8_backend.engine import lint_source
+from flake8_backend.prefilter import Prefilter
+from flake8_backend.registry import CHECKS, Needs
+from flake8_backend.rules import load_rules
+from harness import FIXTURES, parse_fixture
+
+load_rules()
+_SAMPLE_EVERY = 7  # one corpus file in seven, in sorted order
+_SNAPSHOT_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "snapshot.py"
+
+
+def _same_findings(source: bytes | str, filename: str, settings) -> list:
+    fast = lint_source(source, filename, settings)
+    slow = lint_source(source, filename, settings, shortcuts=False)
+    assert fast == slow, f"{filename}: shortcuts on {fast} != off {slow}"
+    return fast
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.name)
+def test_fixtures_give_the_same_findings_without_shortcuts(path, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # path options see the file as a project file, not a test
+    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", "1")
+    table = parse_fixture(path).table
+    for settings in (build_settings(table), build_settings({**table, "enable": ["BE"]})):
+        _same_findings(path.read_bytes(), path.name, settings)
+
+
+def test_the_prefilter_examples_would_be_lost_without_derived_words():
+    """Each `prefilter_*` fixture reports, though no hand-written word of old occurs in it."""
+    for path in sorted(FIXTURES.glob("prefilter_*.py")):
+        expected = {code for _, code in parse_fixture(path).expected}
+        found = {f.code for f in lint_source(path.read_bytes(), path.name, build_settings({}))}
+        assert expected and expected <= found, path.name
+
+
+def _snapshot_module():
+    spec = importlib.util.spec_from_file_location("_be_shortcut_snapshot", _SNAPSHOT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("corpus", ["libs", "apps"])
+def test_corpus_sample_gives_the_same_findings_without_shortcuts(corpus, monkeypatch):
+    snapshot = _snapshot_module()
+    try:
+        root, files = snapshot.fetch_corpus(corpus)
+    except snapshot.corpus_errors() as exc:
+        if os.environ.get("FLAKE8_BACKEND_SKIP_CORPUS") == "1":
+            pytest.skip(f"corpus unavailable: {exc}")
+        raise
+    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", "1")
+    settings = build_settings({"enable": ["BE"]})
+    sample = files[::_SAMPLE_EVERY]
+    reported = sum(len(_same_findings(path.read_bytes(), str(path), settings))
+                   for path in sample)
+    assert sample and reported, "the sample must hold findings to compare"
+
+
+def test_prefilter_reads_identifiers_as_python_does():
+    prefilter = Prefilter()
+    exact = prefilter.add(Needs(("execute",)))
+    any_case = prefilter.add(Needs(("sql", "stmt"), ignore_case=True))
+    assert prefilter.scan("cur.execute(q)") == [True, False]
+    assert prefilter.scan("Stmt = 1") == [False, True]
+    assert prefilter.scan("cur.\uff45\uff58\uff45\uff43\uff55\uff54\uff45(q)")[exact]
+    assert prefilter.scan("\u017fql = 1")[any_case]  # long s: NFKC makes it `sql`
+    assert prefilter.scan("EXECUTE = 1") == [False, False]
+
+
+def test_prefilter_shorter_words_decide_longer_ones():
+    prefilter = Prefilter()
+    prefilter.add(Needs(("fetchall",)))
+    prefilter.add(Needs(("fetch",)))
+    assert prefilter.scan("x.fetchall()") == [True, True]
+    assert prefilter.scan("x.fetch()") == [False, True]
+    assert prefilter.scan("x.get()") == [False, False]
+
+
+def test_every_check_declares_what_it_can_fire_on():
+    """Call checks declare callees (words derived); other checks declare their words."""
+    settings = build_settings({"enable": ["BE"]})
+    for check in CHECKS:
+        needs, callees = check.resolved(settings)
+        name = check.func.__qualname__
+        assert needs is not None and needs.words, f"{name} has no prefilter words"
+        if check.node_types == (__import__("ast").Call,):
+            assert callees is not None, f"{name}: a Call check must declare callees="
+
+
+def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
+    """Guards the comparison above: `shortcuts=False` must really bypass both shortcuts."""
+    from flake8_backend.engine import Engine
+
+    settings = build_settings({"enable": ["BE"]})
+    assert Engine(settings, "x = 1\n").dispatch == {}
+    assert Engine(settings, "x = 1\n", shortcuts=False).dispatch
