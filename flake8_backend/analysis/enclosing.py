@@ -16,10 +16,9 @@ markers per such statement, and nothing when no check asks.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:  # pragma: no cover
-    from flake8_backend.analysis.scope import Scope
+from flake8_backend.analysis.scope import Scope
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
@@ -42,6 +41,12 @@ class Frame:
         return f"Frame({self.kind}, line {getattr(self.node, 'lineno', '?')}, {self.part})"
 
 
+class _Walked(Protocol):
+    """What `Enclosing` reads of the module context: the walk's current scope."""
+
+    scope: Scope
+
+
 class BlocksNotTracked(RuntimeError):
     """A check asked about blocks without declaring `blocks=True`: its answer would be wrong."""
 
@@ -51,7 +56,7 @@ class Enclosing:
 
     __slots__ = ("_ctx", "tracking_blocks")
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: _Walked) -> None:
         self._ctx = ctx
         self.tracking_blocks = False  # set by the engine when an enabled check asks
 
