@@ -401,7 +401,7 @@ def _add_findings(corpus: str, root: Path, findings: list[tuple[str, Any]],
 
 
 def write_sheets(settings: Any, seed: int | None, directory: Path = SHEETS_DIR,
-                 ) -> dict[str, Sheet]:
+                 only: set[str] | None = None) -> dict[str, Sheet]:
     """Re-sample every enabled rule and rewrite its sheet; other sheets are left alone.
 
     Without *seed*, each rule keeps the seed its sheet records (a fresh sample, once
@@ -412,6 +412,8 @@ def write_sheets(settings: Any, seed: int | None, directory: Path = SHEETS_DIR,
     found, totals = collect(settings)
     directory.mkdir(parents=True, exist_ok=True)
     for rule in sorted(settings.enabled):
+        if only is not None and rule not in only:
+            continue
         rule_seed = seed if seed is not None else sheets[rule].seed if rule in sheets else SEED
         sheet = resample(rule, found.get(rule, {}), totals.get(rule, {}), previous, rule_seed)
         (directory / f"{rule}.md").write_text(render_sheet(sheet), encoding="utf-8",
@@ -437,9 +439,10 @@ def _sheets_for(args: argparse.Namespace) -> dict[str, Sheet]:
 
     settings = (build_settings({"enable": ["BE"]}) if args.all_rules
                 else default_settings())
-    sheets = write_sheets(settings, args.seed, args.dir)
-    print(f"precision: wrote {len(settings.enabled)} review sheets to {args.dir}",
-          file=sys.stderr)
+    only = set(args.rules.split(",")) if args.rules else None
+    sheets = write_sheets(settings, args.seed, args.dir, only)
+    written = len(settings.enabled if only is None else only & set(settings.enabled))
+    print(f"precision: wrote {written} review sheets to {args.dir}", file=sys.stderr)
     return sheets
 
 
@@ -449,13 +452,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the table from the sheets, without running the engine")
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if a default-on rule with a fully reviewed sample is "
-                             f"below {THRESHOLD:.0%} strict precision")
+                             f"below {THRESHOLD * 100:.0f}%% strict precision")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--all-rules", action="store_true",
                         help="sample opt-in rules too (default: the default settings)")
     parser.add_argument("--seed", type=int,
                         help=f"draw another sample with this seed (default: the seed each "
                              f"sheet records, {SEED} for a new one)")
+    parser.add_argument("--rules", metavar="BE004,BE005",
+                        help="re-sample only these rules' sheets (default: every enabled rule)")
     parser.add_argument("--dir", type=Path, default=SHEETS_DIR,
                         help="review sheets folder (default: benchmarks/precision)")
     args = parser.parse_args(argv)

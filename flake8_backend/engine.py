@@ -119,7 +119,7 @@ class _Plan:
             if not any(rule.code in settings.enabled for rule in check.rules):
                 continue
             needs, callees = check.resolved(settings)
-            index = self.prefilter.add(needs) if needs is not None else None
+            index = self.prefilter.add(needs) if needs is not None else None  # None: always
             self.checks.append((index, check.func, check.node_types,
                                 accepts_for(callees, settings), check.blocks))
         # callee name -> Call checks to run, per set of Call checks a module enables

@@ -11,6 +11,7 @@ import ast
 
 from flake8_backend.analysis.astutil import call_name
 from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.domain.migrations import is_alembic_revision
 from flake8_backend.registry import Callees, Needs, Rule, check, register
 
 BE008 = register(Rule(
@@ -59,7 +60,8 @@ def downgrade() -> None:
 
 @check(ast.FunctionDef, rules=(BE008,), needs=Needs(("downgrade",)))
 def check_alembic_downgrade(node: ast.FunctionDef, ctx: ModuleContext) -> None:
-    if node.name != "downgrade" or ctx.scope is not ctx.module or not ctx.cached(_is_alembic):
+    if (node.name != "downgrade" or ctx.scope is not ctx.module
+            or not ctx.cached(is_alembic_revision)):
         return
     if all(_is_noop(stmt) for stmt in node.body):
         ctx.report(BE008, node, end=(node.lineno, node.col_offset + len("def downgrade")),
@@ -87,16 +89,6 @@ def _is_noop(stmt: ast.stmt) -> bool:
         return True
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (
         stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
-
-
-def _is_alembic(ctx: ModuleContext) -> bool:
-    """A module with a top-level `revision = ...` and `def upgrade` (ask via ctx.cached)."""
-    body = ctx.module.node.body
-    has_revision = any(isinstance(s, (ast.Assign, ast.AnnAssign)) and any(
-        isinstance(t, ast.Name) and t.id == "revision"
-        for t in (s.targets if isinstance(s, ast.Assign) else [s.target])) for s in body)
-    has_upgrade = any(isinstance(s, ast.FunctionDef) and s.name == "upgrade" for s in body)
-    return has_revision and has_upgrade
 
 
 def _is_django_operation(call: ast.Call, ctx: ModuleContext) -> bool:
