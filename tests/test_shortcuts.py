@@ -113,6 +113,14 @@ def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
     """Guards the comparison above: `shortcuts=False` must really bypass both shortcuts."""
     from flake8_backend.engine import Engine
 
-    settings = build_settings({"enable": ["BE"]})
+    # rules whose checks all have a few words (the others are left to the call gate)
+    settings = build_settings({"disable": ["BE001", "BE002", "BE003", "BE004", "BE005",
+                                           "BE006"]})
     assert Engine(settings, "x = 1\n").dispatch == {}
     assert Engine(settings, "x = 1\n", shortcuts=False).dispatch
+
+
+def test_checks_with_many_words_are_dispatched_without_a_search():
+    prefilter = Prefilter()
+    assert prefilter.add(Needs(tuple("abcde"))) is None
+    assert prefilter.add(Needs(("a", "b"))) == prefilter.add(Needs(("b", "a"))) == 0
