@@ -24,6 +24,15 @@ REQUESTS_SESSION_FACTORIES = frozenset({"requests.Session", "requests.session",
                                         "requests.sessions.Session",
                                         "requests.sessions.session"})
 
+# Attributes whose replacement changes every request `requests` sends, module verbs and
+# sessions alike (`HTTPAdapter.send = send_with_default_timeout`): a project that patches one
+# of them with a function setting a timeout has a process-wide default.
+REQUESTS_SEND_PATCH_TARGETS = frozenset({
+    "requests.adapters.HTTPAdapter.send",
+    "requests.Session.request", "requests.Session.send",
+    "requests.sessions.Session.request", "requests.sessions.Session.send",
+})
+
 # Calls that open an HTTP client with its own connection pool.
 HTTP_CLIENT_FACTORIES = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"})
 
@@ -46,6 +55,35 @@ def requests_call(node: ast.Call, ctx: ModuleContext,
         if qualname in REQUESTS_FUNCTIONS:
             return f"requests.{qualname.rsplit('.', 1)[-1]}()"
     return None
+
+
+def patches_requests_send(target: ast.expr, ctx: ModuleContext) -> bool:
+    """Whether assigning to `target` replaces how every `requests` request is sent."""
+    return (isinstance(target, ast.Attribute)
+            and target.attr in ("send", "request")
+            and ctx.qualname(target) in REQUESTS_SEND_PATCH_TARGETS)
+
+
+def mentions_timeout(node: ast.AST) -> bool:
+    """Whether a replacement function (or `partial(...)`) visibly deals with a timeout: a
+    `timeout` parameter, keyword, name or attribute, or a `"timeout"` key. A bounded look at one
+    definition, iterative (`ast.walk`)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.arg):
+            text = sub.arg
+        elif isinstance(sub, ast.keyword):
+            text = sub.arg or ""
+        elif isinstance(sub, ast.Name):
+            text = sub.id
+        elif isinstance(sub, ast.Attribute):
+            text = sub.attr
+        elif isinstance(sub, ast.Constant) and sub.value == "timeout":
+            return True
+        else:
+            continue
+        if "timeout" in text.lower():
+            return True
+    return False
 
 
 def _is_session(expr: ast.expr, ctx: ModuleContext, factories: frozenset[str] | set[str]) -> bool:
