@@ -57,7 +57,15 @@ def orders():
                "`myapp.db.connect`."),
     ),
     notes="Only route handlers are checked, so app factories, CLI scripts and the Flask "
-          "tutorial's `get_db()` helper (which caches on `g`) stay silent.",
+          "tutorial's `get_db()` helper (which caches on `g`) stay silent. A route handler is a "
+          "function decorated with `.get/.post/.put/.patch/.delete/.route/.api_route/"
+          ".websocket(...)` on an application, router or blueprint (made by `Flask`, `FastAPI`, "
+          "`APIRouter`, `Blueprint`, `Starlette`, `Quart`, `Sanic`, aiohttp's `RouteTableDef`, "
+          "any `*Router`/`*Blueprint`, or, when its origin is not in view, named `app`, "
+          "`router`, `bp`, `blueprint`, `api`, `routes` or `*_router`/`*_app`...; so "
+          "`@mock.patch` is not `PATCH`), DRF's `@api_view`/`@action`, a method such as "
+          "`get`/`post`/`list` of an `APIView`/`ViewSet`/`View`-style class, or a Django "
+          "function view (first parameter `request`) in a `views.py` or `api.py` module.",
 ))
 
 
