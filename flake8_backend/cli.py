@@ -1,8 +1,10 @@
-"""`flake8-backend rules` and `flake8-backend rule BE014`: the rule docs in a terminal.
+"""The `flake8-backend` command: `check` lints; `rules` and `rule BE014` explain.
 
-Like `ruff rule`, it answers "what does this code mean and how do I fix it" where
-the warning was seen, without a browser. It reads only the registry, so it starts
-fast and never imports flake8 or pylint.
+`check` runs the engine alone over files in parallel (see `runner.py`), with the
+same configuration, selection and `# noqa` semantics as the flake8 plugin, for
+teams that run ruff and no flake8. `rules` and `rule`, like `ruff rule`, answer
+"what does this code mean and how do I fix it" where the warning was seen. None of
+them imports flake8 or pylint.
 """
 
 from __future__ import annotations
@@ -11,23 +13,24 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from flake8_backend import __version__
-from flake8_backend.docs import default_state, rule_page
 from flake8_backend.registry import RULES, Rule
 from flake8_backend.rules import load_rules
 
 EXIT_USAGE = 2  # argparse's own code for a bad command line
+FORMATS = ("text", "json", "sarif", "github")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flake8-backend",
-        description="Explain flake8-backend's rules. Linting itself runs through "
-                    "`flake8` or `pylint --load-plugins=pylint_backend`.")
+        description="Lint with flake8-backend's rules alone (`check`), or explain them. "
+                    "The same rules run in `flake8` and `pylint --load-plugins=pylint_backend`.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _check_parser(commands)
     rules = commands.add_parser("rules", help="list every rule: code, name, default, summary")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rule = commands.add_parser("rule", help="show one rule's page (by code or by name)")
@@ -35,6 +38,73 @@ def _parser() -> argparse.ArgumentParser:
                       help="e.g. BE014, requests-without-timeout or W7314")
     rule.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _check_parser(commands: Any) -> None:
+    check = commands.add_parser(
+        "check", help="lint files with the BE rules only (no flake8 needed)",
+        description="Run flake8-backend's engine alone over PATHs (default: the working "
+                    "directory), in parallel, with the [tool.flake8-backend] configuration and "
+                    "flake8's # noqa semantics. Exit 0: nothing reported; 1: findings (or "
+                    "files that could not be read or parsed); 2: usage or configuration error.")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files and directories (`-` reads standard input)")
+    group = check.add_argument_group("selection (codes, prefixes or rule names, comma-separated)")
+    group.add_argument("--select", metavar="CODES",
+                       help="run only these (default: the configured rules); a full code or "
+                            "name also turns on an opt-in or disabled rule")
+    group.add_argument("--extend-select", metavar="CODES", action="append", default=[],
+                       help="run these in addition")
+    group.add_argument("--ignore", "--extend-ignore", metavar="CODES", action="append",
+                       default=[], dest="ignore", help="do not report these")
+    files = check.add_argument_group("files")
+    files.add_argument("--exclude", metavar="PATTERNS",
+                       help="comma-separated globs to skip, as flake8's --exclude (replaces "
+                            "its default list: .git, __pycache__, .tox, ...)")
+    files.add_argument("--extend-exclude", metavar="PATTERNS", action="append", default=[],
+                       help="more globs to skip")
+    files.add_argument("--no-respect-gitignore", dest="gitignore", action="store_false",
+                       help="also check files that .gitignore ignores")
+    files.add_argument("--stdin-display-name", default="stdin", metavar="NAME",
+                       help="the name shown for `-` (and matched by path options)")
+    files.add_argument("--config", metavar="FILE",
+                       help="the TOML file holding [tool.flake8-backend] (default: the nearest "
+                            "pyproject.toml; also FLAKE8_BACKEND_CONFIG)")
+    output = check.add_argument_group("output")
+    output.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (flake8's path:line:col: CODE message), json, sarif "
+                             "(2.1.0) or github (Actions annotations)")
+    output.add_argument("--output-file", metavar="FILE", help="write the report here")
+    output.add_argument("--statistics", action="store_true",
+                        help="count findings per code, as flake8 --statistics")
+    output.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when something is reported")
+    output.add_argument("--disable-noqa", action="store_true",
+                        help="report findings even on lines with # noqa")
+    output.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
+                        help="processes to run (default: every core)")
+    base = check.add_argument_group("baseline")
+    base.add_argument("--baseline", metavar="FILE",
+                      help="hide the findings recorded in FILE (default: `baseline` in the "
+                           "configuration)")
+    base.add_argument("--write-baseline", metavar="FILE",
+                      help="record today's findings in FILE and exit (with --baseline: keep "
+                           "only the entries that still match, so the file only shrinks)")
+    base.add_argument("--show-stale", action="store_true",
+                      help="list baseline entries that match nothing any more (fixed); "
+                           "exit 1 if there are any")
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or auto, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def find_rule(key: str) -> Rule | None:
@@ -71,6 +141,8 @@ def rule_json(rule: Rule) -> dict:
 
 def rules_text() -> str:
     """An aligned table; the summary is the last column so long ones only run on."""
+    from flake8_backend.docs import default_state
+
     load_rules()
     rows = [("Code", "Name", "Default", "Summary")]
     rows += [(r.code, r.name, default_state(r), r.summary)
@@ -90,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point (`flake8-backend`); returns the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "check":
+            from flake8_backend.check import main as check_main
+
+            return check_main(args)
         if args.command == "rules":
             load_rules()
             if args.format == "json":
@@ -102,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"flake8-backend: unknown rule {args.rule!r} "
                   "(`flake8-backend rules` lists them)", file=sys.stderr)
             return EXIT_USAGE
+        from flake8_backend.docs import rule_page
+
         _emit(json.dumps(rule_json(rule), indent=2) if args.format == "json"
               else rule_page(rule))
         return 0

@@ -9,69 +9,20 @@ that become inline annotations on a pull request without any upload step.
 from __future__ import annotations
 
 import json
-import linecache
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import Any
 
 from flake8.formatting.base import BaseFormatter
 from flake8.statistics import Statistics
 from flake8.violation import Violation
 
-if TYPE_CHECKING:
-    from flake8_backend.registry import Rule
+from flake8_backend.report import (
+    FATAL_CODES, SARIF_SCHEMA, SRCROOT, Record, escape_data, escape_property, github_line,
+    information_uri, level_for, relative_path, sarif_log, sarif_region, sarif_rule, _rules)
 
 # flake8 imports every installed report plugin on every run, whichever --format is
-# chosen: the registry and the docs are imported when a formatter first needs them.
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVEL = {"error": "error", "warning": "warning", "convention": "note"}
-GITHUB_COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
-# flake8 itself could not read or parse the file: nothing else in it was checked.
-FATAL_CODES = frozenset({"E902", "E999"})
-SRCROOT = "%SRCROOT%"
-
-
-def _rules() -> dict[str, Rule]:
-    from flake8_backend.rules import load_rules
-
-    return load_rules()
-
-
-def level_for(code: str) -> str:
-    """SARIF level: ours from the rule's severity; other codes are warnings unless fatal."""
-    rule = _rules().get(code)
-    if rule is not None:
-        return SARIF_LEVEL[rule.severity]
-    return "error" if code in FATAL_CODES else "warning"
-
-
-def relative_path(filename: str) -> str | None:
-    """`filename` relative to the working directory with `/` separators, or None if outside.
-
-    CI uploads and annotations resolve paths against the checkout, which is where
-    flake8 runs, so relative paths keep reports portable between machines.
-    """
-    path = os.path.abspath(filename)
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return None
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-        return None
-    return rel.replace(os.sep, "/")
-
-
-def information_uri() -> str:
-    """The project's home page from its metadata, else its PyPI page."""
-    from flake8_backend.docs import PYPI_URL, project_urls
-
-    urls = project_urls()
-    for label in ("homepage", "home", "repository", "source", "documentation"):
-        if urls.get(label):
-            return urls[label]
-    return PYPI_URL
+# chosen: `report` imports the registry and the docs only when a formatter needs them.
 
 
 class _EndPositions:
@@ -140,109 +91,35 @@ class SarifFormatter(BaseFormatter):
 
     def sarif_log(self) -> dict[str, Any]:
         """The whole log: our rules first (all of them), then other codes seen."""
-        from flake8_backend import __version__
+        return sarif_log([_record(v) for v in self.violations], self._end_for)
 
-        registry = _rules()
-        rules = [sarif_rule(registry[code]) for code in sorted(registry)]
-        index = {rule["id"]: i for i, rule in enumerate(rules)}
-        for code in sorted({v.code for v in self.violations} - set(index)):
-            index[code] = len(rules)
-            rules.append({"id": code})
-        results = [self.sarif_result(v, index[v.code]) for v in self.violations]
-        driver = {
-            "name": "flake8-backend",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": information_uri(),
-            "rules": rules,
-        }
-        return {
-            "$schema": SARIF_SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": driver},
-                "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
-                "results": results,
-            }],
-        }
-
-    def sarif_result(self, error: Violation, rule_index: int) -> dict[str, Any]:
-        """One violation; columns are 1-based like flake8's (`Violation` already adds 1)."""
-        rel = relative_path(error.filename)
-        if rel is None:
-            artifact = {"uri": Path(os.path.abspath(error.filename)).as_uri()}
-        else:
-            artifact = {"uri": quote(rel), "uriBaseId": SRCROOT}
-        return {
-            "ruleId": error.code,
-            "ruleIndex": rule_index,
-            "level": level_for(error.code),
-            "message": {"text": error.text},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": artifact,
-                "region": self.region(error),
-            }}],
-        }
+    def _end_for(self, record: Record) -> tuple[int, int] | None:
+        if record.code not in _rules():
+            return None
+        end = self.ends.get(record.filename, max(record.line, 1), max(record.col, 1) - 1,
+                            record.code)
+        return (end[0], end[1] + 1) if end is not None else None
 
     def region(self, error: Violation) -> dict[str, int]:
         """Start and end; the end is the finding's own for BE codes, else the line's end."""
-        line, col = max(error.line_number, 1), max(error.column_number, 1)
-        region = {"startLine": line, "startColumn": col}
-        end = self.ends.get(error.filename, line, col - 1, error.code) if error.code in _rules() \
-            else None
-        if end is not None and (end[0], end[1] + 1) > (line, col):
-            region["endLine"], region["endColumn"] = end[0], end[1] + 1
-            return region
-        text = linecache.getline(error.filename, line).rstrip("\r\n")
-        region["endLine"] = line
-        if text:
-            region["endColumn"] = max(col, len(text) + 1)  # exclusive, like SARIF wants
-        return region
+        return sarif_region(_record(error), self._end_for)
 
 
-def sarif_rule(rule: Rule) -> dict[str, Any]:
-    """A `reportingDescriptor` built from the registry, with the rule page's core inline."""
-    from flake8_backend.docs import rule_url
-
-    bad, good = rule.bad.rstrip("\n"), rule.good.rstrip("\n")
-    help_text = f"{rule.why}\n\nExample:\n\n{bad}\n\nUse instead:\n\n{good}\n"
-    help_markdown = (f"{rule.why}\n\n## Example\n\n```python\n{bad}\n```\n\n"
-                     f"## Use instead\n\n```python\n{good}\n```\n")
-    return {
-        "id": rule.code,
-        "name": rule.name,
-        "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.what, "markdown": rule.what},
-        "help": {"text": help_text, "markdown": help_markdown},
-        "helpUri": rule_url(rule),
-        "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity],
-                                 "enabled": rule.default_enabled},
-        "properties": {"pylintId": rule.pylint_id},
-    }
-
-
-def escape_data(text: str) -> str:
-    """A workflow command's message: `%`, CR and LF would end or corrupt the command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """A workflow command's property value: `,` and `:` also delimit properties."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def _record(error: Violation) -> Record:
+    return Record(error.filename, error.line_number, error.column_number, error.code,
+                  error.text)
 
 
 class GithubFormatter(BaseFormatter):
     """GitHub Actions workflow commands, one per violation, shown as PR annotations."""
 
     def format(self, error: Violation) -> str | None:
-        rule = _rules().get(error.code)
-        title = f"{rule.code} {rule.name}" if rule else error.code
-        path = relative_path(error.filename) or os.path.abspath(error.filename)
-        props = ",".join(f"{key}={escape_property(str(value))}" for key, value in (
-            ("file", path), ("line", max(error.line_number, 1)),
-            ("col", max(error.column_number, 1)), ("title", title)))
-        command = GITHUB_COMMAND[level_for(error.code)]
-        return f"::{command} {props}::{escape_data(error.text)}"
+        return github_line(_record(error))
 
     def show_source(self, error: Violation) -> str | None:
         return ""  # source lines would be printed as stray log lines between commands
+
+
+__all__ = ["FATAL_CODES", "SARIF_SCHEMA", "SRCROOT", "GithubFormatter", "SarifFormatter",
+           "escape_data", "escape_property", "information_uri", "level_for", "relative_path",
+           "sarif_rule"]

@@ -4,24 +4,28 @@ It re-parses the module with the stdlib `ast` (about a tenth of astroid's cost)
 rather than using astroid inference, so a rule never goes silent because a
 library is not installed where pylint runs. Message ids and symbols are
 generated from the registry; `# pylint: disable=<symbol>` is handled by pylint,
-`# noqa` by `pylint_backend.noqa`.
+`# noqa` by `pylint_backend.noqa` (flake8's semantics), and `per-file-ignores` and
+the `baseline` of `[tool.flake8-backend]` as in every front end.
 """
 
 from __future__ import annotations
 
-import io
+import os
 import sys
 from typing import Any
 
 from astroid import nodes
 from pylint.checkers import BaseRawFileChecker
 
-from flake8_backend.config import ConfigError, Settings, load_settings
-from flake8_backend.engine import lint_tree_safely, parse_source
+from flake8_backend.baseline import FileFilter
 from flake8_backend.codes import alias_id
-from flake8_backend.registry import RULES, all_options
+from flake8_backend.config import ConfigError, Settings, load_settings, native_options
+from flake8_backend.engine import lint_tree_safely, parse_source
+from flake8_backend.registry import RULES
 from flake8_backend.rules import load_rules
-from pylint_backend.noqa import file_is_ignored, is_suppressed, noqa_line_mapping
+from pylint_backend.noqa import Suppressions, source_is_ignored
+
+EXIT_USAGE = 32  # pylint's own exit code for a usage error (2 means "error messages")
 
 load_rules()
 
@@ -38,7 +42,7 @@ def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple(
         (option.native_name, {"default": None, "type": "string", "metavar": "<value>",
                               "help": f"{option.help} (pyproject key: {name})"})
-        for name, (_, option) in sorted(all_options().items()))
+        for name, option in sorted(native_options().items()))
 
 
 class BackendChecker(BaseRawFileChecker):
@@ -51,16 +55,31 @@ class BackendChecker(BaseRawFileChecker):
     def __init__(self, linter: Any) -> None:
         super().__init__(linter)
         self._settings: Settings | None = None
+        self._filter: FileFilter | None = None
         self._by_code = {code: rule.pylint_id for code, rule in RULES.items()}
+
+    def _sources(self) -> dict[str, str]:
+        config = getattr(self.linter, "config_file", None)
+        sources = {"": "pylint option"}
+        for name, option in native_options().items():
+            flag = f"--{option.native_name}"
+            if any(arg == flag or arg.startswith(flag + "=") for arg in sys.argv[1:]):
+                sources[name] = "pylint command line"
+            elif config:
+                sources[name] = f"{os.path.relpath(str(config))} (pylint configuration)"
+            else:
+                sources[name] = "pylint option"
+        return sources
 
     def open(self) -> None:
         native = {name: getattr(self.linter.config, option.native_name.replace("-", "_"), None)
-                  for name, (_, option) in all_options().items()}
+                  for name, option in native_options().items()}
         try:
-            self._settings = load_settings(native, native_source="pylint option")
+            self._settings = load_settings(native, native_source=self._sources())
+            self._filter = FileFilter(self._settings)
         except ConfigError as exc:
             print(f"flake8-backend: {exc}", file=sys.stderr)
-            sys.exit(32)  # pylint's own exit code for a usage error
+            sys.exit(EXIT_USAGE)
 
     def process_module(self, node: nodes.Module) -> None:
         with node.stream() as stream:
@@ -69,19 +88,15 @@ class BackendChecker(BaseRawFileChecker):
         if parsed is None:
             return  # pylint reports the syntax error itself
         tree, source = parsed
-        findings = lint_tree_safely(tree, source, self._settings or load_settings(), node.file)
-        if not findings:
+        settings = self._settings or load_settings()
+        findings = lint_tree_safely(tree, source, settings, node.file)
+        if not findings or source_is_ignored(source):
             return
-        # Only \n, \r\n and \r end lines for the tokenizer (and so for `ast` line numbers);
-        # str.splitlines() would also split on form feeds and U+2028.
-        lines = io.StringIO(source, newline="").readlines()
-        if file_is_ignored(lines):
-            return
-        mapping = noqa_line_mapping(lines) if "noqa" in source.lower() else {}
+        if self._filter is not None and self._filter.active:
+            findings = self._filter.apply(findings, source, node.file or "<unknown>")
+        suppressions = Suppressions(source)
         for finding in findings:
-            text = mapping.get(finding.line) or (
-                lines[finding.line - 1] if finding.line <= len(lines) else "")
-            if is_suppressed(finding.code, text):
+            if suppressions.suppressed(finding.code, finding.line):
                 continue
             self.add_message(self._by_code[finding.code], line=finding.line,
                              col_offset=finding.col, end_lineno=finding.end_line,

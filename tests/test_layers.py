@@ -20,9 +20,11 @@ LAYERS = (
     ("domain", ("flake8_backend.domain",)),
     ("rules", ("flake8_backend.rules",)),
     ("engine", ("flake8_backend.engine", "flake8_backend.config", "flake8_backend.callees",
-                "flake8_backend.prefilter", "flake8_backend.failures")),
+                "flake8_backend.prefilter", "flake8_backend.failures", "flake8_backend.noqa",
+                "flake8_backend.baseline")),
     ("adapters", ("flake8_backend.plugin", "flake8_backend.cli", "flake8_backend.__main__",
-                  "flake8_backend.formatters",
+                  "flake8_backend.formatters", "flake8_backend.report", "flake8_backend.check",
+                  "flake8_backend.runner", "flake8_backend.discovery",
                   "flake8_backend.docs", "pylint_backend")),
 )
 
