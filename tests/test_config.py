@@ -95,6 +95,13 @@ def test_config_file_from_the_environment_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(tmp_path / "missing.toml"))
     with pytest.raises(ConfigError, match="FLAKE8_BACKEND_CONFIG: .*missing.toml: no such file"):
         load_settings()
+    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(project_dir))
+    with pytest.raises(ConfigError, match="FLAKE8_BACKEND_CONFIG: .*project: is a directory"):
+        load_settings()
+    (elsewhere / "lint.toml").write_text("[tool.black]\nline-length = 100\n")
+    monkeypatch.setenv("FLAKE8_BACKEND_CONFIG", str(elsewhere / "lint.toml"))
+    with pytest.raises(ConfigError, match=r"lint.toml: has no \[tool.flake8-backend\] table"):
+        load_settings()
 
 
 def test_nearest_pyproject_without_table_means_defaults(tmp_path, monkeypatch):
@@ -107,13 +114,20 @@ def test_nearest_pyproject_without_table_means_defaults(tmp_path, monkeypatch):
 
 
 BAD_TABLES = [
-    ("bare-except-stricts = true", "bare-except-stricts: unknown key"),
+    ("bare-except-stricts = true",
+     "bare-except-stricts: unknown key; did you mean 'bare-except-strict'?"),
+    ("bare_except_strict = true", "did you mean 'bare-except-strict'?"),
     ('bare-except-strict = "yes"', "bare-except-strict: expected true or false"),
     ("forwarded-kwargs = 1", "forwarded-kwargs: expected a string"),
     ('forwarded-kwargs = "maybe"', "forwarded-kwargs: expected one of skip, flag"),
     ('sql-constant-pattern = "[A-Z"', "sql-constant-pattern: invalid regular expression"),
     ('extend-session-factories = "a.b"', "extend-session-factories: expected a list of strings"),
     ('disable = ["BE999"]', "disable: unknown code 'BE999'"),
+    ('disable = ["bare-except"]',
+     "disable: unknown code 'bare-except'; did you mean 'bare-except-handler'?"),
+    ('disable = ["be14"]', "unknown code 'be14'; did you mean 'BE014'?"),
+    ('per-file-ignores = {"tests/**" = ["BE9"]}', "per-file-ignores 'tests/**': unknown code"),
+    ('per-file-ignores = ["BE014"]', "per-file-ignores: expected a table"),
     ('enable = ["E501"]', "enable: unknown code 'E501'"),
     ("bare-except-strict = ", "invalid TOML"),
 ]
@@ -200,3 +214,92 @@ def test_pylint_reads_plugin_and_native_option_from_pyproject(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env,
                             timeout=120)
     assert "mod.py:4:4: W7320: BE020" in result.stdout, result.stdout + result.stderr
+
+
+def test_enable_and_disable_take_codes_names_and_pylint_ids(project):
+    target = project('disable = ["requests-without-timeout"]', REQUESTS)
+    assert flake8_hits(target) == pylint_hits(target) == set()
+    for value in ("W7314", "BE014", "BE01", "Requests-Without-Timeout"):
+        assert "BE014" not in build_settings({"disable": [value]}).enabled
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('tool = "flake8-backend"\n', "`tool` must be a table"),
+    ("[tool.flake8_backend]\ndisable = []\n",
+     "[tool.flake8_backend] is not read by flake8-backend; did you mean [tool.flake8-backend]?"),
+    ("[tool.flake8backend]\n", "did you mean [tool.flake8-backend]?"),
+    ("[tool.flake8-backends]\n", "did you mean [tool.flake8-backend]?"),
+    ('[tool."flake8-backend"]\nx = 1\n', "x: unknown key"),
+])
+def test_malformed_or_misnamed_tables_are_errors(tmp_path, text, message):
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(start=tmp_path)
+    assert message in str(info.value)
+
+
+def test_other_tools_tables_are_not_mistaken_for_ours(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'flake8_backend_demo'\n[tool.flake8]\nmax-line-length = 100\n"
+        "[tool.backend]\nx = 1\n", encoding="utf-8")
+    assert load_settings(start=tmp_path).values == build_settings({}).values
+
+
+def test_pyproject_that_is_not_a_file_is_an_error_not_a_parents(tmp_path):
+    write_project(tmp_path, "bare-except-strict = true")
+    nested = tmp_path / "sub"
+    (nested / "pyproject.toml").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="sub/pyproject.toml: is a directory, not a file"):
+        load_settings(start=nested)
+    fifo_dir = tmp_path / "fifo"
+    fifo_dir.mkdir()
+    os.mkfifo(fifo_dir / "pyproject.toml")
+    with pytest.raises(ConfigError, match="is a FIFO, not a file"):
+        load_settings(start=fifo_dir)
+
+
+@pytest.mark.parametrize("front_end", ["flake8", "pylint"])
+def test_tool_not_a_table_is_one_line_in_both_front_ends(tmp_path, front_end):
+    (tmp_path / "pyproject.toml").write_text('tool = "flake8-backend"\n', encoding="utf-8")
+    target = tmp_path / "mod.py"
+    target.write_text(CLEANUP, encoding="utf-8")
+    result = _run_flake8(target) if front_end == "flake8" else _run_pylint(target)
+    assert result.returncode == (2 if front_end == "flake8" else 32)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip().endswith("`tool` must be a table, got str 'flake8-backend'")
+
+
+def test_flake8_config_errors_exit_2_and_name_their_source(project, tmp_path):
+    target = project("")
+    result = _run_flake8(target, "--be-disable=BE999")
+    assert result.returncode == 2
+    assert result.stderr == ("flake8-backend: flake8 command line --be-disable: unknown code "
+                             "'BE999'\n")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nbe-disable = bare-except\n")
+    result = _run_flake8(target, isolated=False)
+    assert result.returncode == 2
+    assert result.stderr == ("flake8-backend: setup.cfg [flake8] --be-disable: unknown code "
+                             "'bare-except'; did you mean 'bare-except-handler'?\n")
+    (tmp_path / "setup.cfg").unlink()
+    (tmp_path / ".flake8").write_text("[flake8]\nbe-bare-except-strict = maybe\n")
+    result = _run_flake8(target, isolated=False)
+    assert result.returncode == 2 and result.stderr.startswith(
+        "flake8-backend: .flake8 [flake8] --be-bare-except-strict: expected true or false")
+
+
+def test_pylint_config_error_names_the_command_line(project):
+    target = project("")
+    result = _run_pylint(target, "--be-disable=BE999")
+    assert result.returncode == 32
+    assert result.stderr == ("flake8-backend: pylint command line --be-disable: unknown code "
+                             "'BE999'\n")
+
+
+def test_check_config_errors_exit_2_naming_the_environment(project, tmp_path):
+    target = project("")
+    env = _env() | {"FLAKE8_BACKEND_CONFIG": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "flake8_backend", "check", str(target)],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"flake8-backend: FLAKE8_BACKEND_CONFIG: {tmp_path}: is a " \
+                            "directory, not a TOML file\n"

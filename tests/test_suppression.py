@@ -92,3 +92,19 @@ def test_pylint_disable_next_and_block(tmp_path, monkeypatch):
 ])
 def test_noqa_semantics_match_flake8(code, text, suppressed):
     assert is_suppressed(code, text) is suppressed
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_noqa_mapping_is_the_same_whatever_the_line_ends(tmp_path, monkeypatch, newline):
+    """pylint reads the raw file: `\\r` alone ends lines for the tokenizer, as for flake8."""
+    text = newline.join([
+        "import requests",
+        "requests.get('''a",
+        "b''')  # noqa: BE014",
+        "requests.get('x')",
+        "requests.get('y')  # noqa",
+        ""])
+    target = tmp_path / "line_ends.py"
+    target.write_bytes(text.encode("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    assert flake8_hits(target) == pylint_hits(target) == {(4, "BE014")}
