@@ -1,29 +1,42 @@
-"""Where SQL text is executed: the sink registry shared by the SQL rules.
+"""Where SQL text is executed: the sink registry and the SQL flow shared by the SQL rules.
 
 A finding is tied to a sink, not to text that merely reads like SQL, which is
 what keeps prose such as `raise ValueError(f"Please select a value from {x}")`
 silent. Methods are matched by name (the receiver's type is unknown without
 inference); module-level functions are matched by qualified name after
-import resolution, so an unrelated `text()` is never a sink.
+import resolution, so an unrelated `text()` is never a sink. A list handed to
+`execute` (a subprocess runner's argv) and text that visibly starts like no SQL
+statement are not SQL.
+
+`SqlFlow` follows SQL one call further, within the module: a function or method
+that passes one of its parameters to a sink is itself a sink for that argument
+(`def run_query(sql): cur.execute(sql)`), and SQL built in a `*sql*`/`*query*`
+variable that reaches no sink in view is reported where it is built.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from flake8_backend.analysis.context import ModuleContext
-from flake8_backend.domain.sql_text import leading_text
+from flake8_backend.analysis.paths import path_matches
+from flake8_backend.analysis.scope import ASSIGN, AUG, OTHER, PARAM
+from flake8_backend.domain.sql_text import (
+    OPERAND, TEXT, Piece, leading_text, literal_text, string_pieces, visible_start)
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Callees, Needs
 from flake8_backend.settings import Settings
 
-# Methods whose first argument is SQL on every DB-API cursor and most drivers.
+# Methods whose first argument is SQL on every DB-API cursor and most drivers (and peewee's
+# `execute_sql`).
 METHOD_SINKS = frozenset({"execute", "executemany", "executescript", "fetchrow", "fetchval",
-                          "read_sql", "read_sql_query", "exec_driver_sql"})
-# Method names that are also common outside SQL: the text must start like SQL.
-AMBIGUOUS_METHOD_SINKS = frozenset({"fetch", "raw"})
+                          "read_sql", "read_sql_query", "exec_driver_sql", "execute_sql"})
+# Method names that are also common outside SQL: the text must start like SQL. web.py's
+# `db.query()`, `databases`' `fetch_all/fetch_one/fetch_val`, asyncpg's `fetch`, Django's `raw`.
+AMBIGUOUS_METHOD_SINKS = frozenset({"fetch", "raw", "query", "fetch_all", "fetch_one",
+                                    "fetch_val"})
 FUNCTION_SINKS = frozenset({
     "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
     "sqlalchemy.DDL", "sqlalchemy.schema.DDL",
@@ -37,6 +50,18 @@ SQL_KEYWORDS = {"sql", "query", "statement", "stmt", "operation", "sql_query", "
 # words, in some case (the prefilter words of checks on SQL-named assignments).
 SQL_NAME = lazy_compile(r"(?i)sql|query|^stmt$|_stmt$|^stmt_")
 SQL_NAME_WORDS = Needs(("sql", "query", "stmt"), ignore_case=True)
+
+# How a whole SQL statement may start (after comments): text handed to `execute` that visibly
+# starts otherwise (`" ".join(["python", script])`, `"git log"`) is not SQL.
+STATEMENT_START = lazy_compile(
+    r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*[(;]?\s*(select|insert|update|delete|with|create|"
+    r"drop|alter|truncate|replace|merge|pragma|explain|grant|revoke|upsert|copy|call|exec|"
+    r"execute|declare|set|show|vacuum|analy[sz]e|begin|commit|rollback|savepoint|release|start|"
+    r"end|lock|unlock|listen|notify|unlisten|reset|discard|comment|refresh|reindex|cluster|"
+    r"attach|detach|do|load|use|values|table|prepare|deallocate|checkpoint|rename|optimize|"
+    r"flush|kill|describe|desc|fetch|move|close|open|abort|import|export|if|while|print|"
+    r"declare|backup|restore|go|upsert|sp_\w+)\b",
+    re.IGNORECASE | re.DOTALL)
 
 LOOKS_LIKE_SQL = lazy_compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
@@ -82,18 +107,36 @@ def _find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
             return Sink(".extra", sqls, call, False, False) if sqls else None
         if name in methods or name in AMBIGUOUS_METHOD_SINKS:
             sql = _sql_argument(call)
-            if sql is None:
+            if sql is None or _not_sql(sql, ctx, statement=True):
                 return None
-            ambiguous = name in AMBIGUOUS_METHOD_SINKS and not _is_manager(func.value)
+            ambiguous = name in AMBIGUOUS_METHOD_SINKS and not (
+                name == "raw" and _is_manager(func.value))
             return Sink(f".{name}", (sql,), call, ambiguous, _has_params(call))
     if isinstance(func, ast.Attribute) and func.attr not in function_names:
         return None  # `x.y.text(...)` keeps its last name through aliases: skip the lookup
     qualname = ctx.qualname(func)
     if qualname in functions:
         sql = _sql_argument(call)
-        if sql is not None:
+        if sql is not None and not _not_sql(sql, ctx, statement=False):
             return Sink(qualname.rsplit(".", 1)[-1], (sql,), call, False, _has_params(call))
     return None
+
+
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp,
+               ast.DictComp, ast.GeneratorExp)
+
+
+def _not_sql(sql: ast.expr, ctx: ModuleContext, statement: bool) -> bool:
+    """A container (`execute(["git", "log"])`, or a name bound only to one), or, where a
+    whole statement is expected, text that visibly starts like no SQL statement."""
+    if isinstance(sql, _CONTAINERS):
+        return True
+    if isinstance(sql, ast.Name):
+        values = [b.value for b in ctx.reaching(sql.id, sql) if b.kind in (ASSIGN, AUG)]
+        if values and all(isinstance(v, _CONTAINERS) or isinstance(v, ast.AugAssign)
+                          and isinstance(v.value, _CONTAINERS) for v in values):
+            return True
+    return statement and not statement_like(sql, ctx)
 
 
 class _Configured(NamedTuple):
@@ -141,6 +184,11 @@ def sink_callees(settings: Settings) -> Callees:
         names=(METHOD_SINKS | AMBIGUOUS_METHOD_SINKS | {"extra"}
                | {e for e in extra if "." not in e}),
         qualnames=FUNCTION_SINKS | {e for e in extra if "." in e})
+
+
+def sink_words(settings: Settings) -> Needs:
+    """Words of which one occurs in every module holding a sink, hence a local wrapper of one."""
+    return sink_callees(settings).words()
 
 
 def looks_like_sql(expr: ast.expr, ctx: ModuleContext) -> bool:
@@ -203,3 +251,475 @@ def _is_manager(receiver: ast.expr) -> bool:
         receiver = receiver.func
     return isinstance(receiver, ast.Attribute) and (
         receiver.attr == "objects" or receiver.attr.endswith("manager"))
+
+
+# -- where to report -----------------------------------------------------------------------
+def report_node(call: ast.Call, sql: ast.expr) -> ast.expr:
+    """Where `# noqa` goes: the SQL text when it sits in the call on a line of its own
+    (black-wrapped code, as ruff reports), else the call."""
+    if sql.lineno > call.lineno and not isinstance(sql, (ast.Name, ast.Attribute)):
+        return sql
+    return call
+
+
+def excluded(ctx: ModuleContext) -> bool:
+    """The file matches `sql-building-exclude` (test code, by default)."""
+    return ctx.cached(_excluded)
+
+
+def _excluded(ctx: ModuleContext) -> bool:
+    return path_matches(ctx.path, ctx.settings["sql-building-exclude"])
+
+
+# -- the flow: wrappers one call away, and SQL variables that reach no sink ------------------
+class Wrapper(NamedTuple):
+    """A local function or method passing its parameter `name` to a sink."""
+
+    position: int | None  # where the argument sits at a call (`self.` not counted)
+    name: str | None  # the parameter's name, for keyword arguments
+    sink: str  # the sink it reaches, for messages
+    line: int  # the sink's line
+    statement: bool  # the sink takes a whole statement (a method sink)
+
+
+class Candidate(NamedTuple):
+    """A call to a local function passing SQL text, with a rule's verdict made at the call."""
+
+    code: str
+    call: ast.Call
+    key: tuple
+    position: int | None
+    keyword: str | None
+    arg: ast.expr
+    verdict: object
+    pieces: frozenset[int]
+
+
+class LocalCall(NamedTuple):
+    """A call that may reach a function or method of this module, and its arguments holding
+    SQL text built from values: (position or None, keyword or None, argument)."""
+
+    call: ast.Call
+    key: tuple
+    args: list[tuple[int | None, str | None, ast.expr]]
+
+
+class _Forward(NamedTuple):
+    """`def g(sql): f(sql)`: g is a wrapper if f is one at that argument."""
+
+    key: tuple  # g
+    param: Wrapper  # g's parameter, its sink fields filled when resolved
+    callee: tuple  # f
+    position: int | None
+    keyword: str | None
+
+
+class Builder:
+    """One SQL statement built in a SQL-named variable: an assignment and the `+=` after it.
+
+    Reported once per rule, where its first unsafe piece enters, if none of its statements
+    reaches a sink (a sink reports it there). Each `+=` adds only its own pieces, so a
+    builder of n lines costs O(n), not O(n^2).
+    """
+
+    __slots__ = ("name", "values", "texts", "length", "unsafe")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: list[ast.expr] = []  # each statement's value, as a sink's walk meets it
+        self.texts: list[str] = []  # literal text, in order, to tell whether it reads like SQL
+        self.length = 0
+        # rule code -> (the rule's verdict, the statement where it was found)
+        self.unsafe: dict[str, tuple[object, ast.Assign | ast.AugAssign]] = {}
+
+    def reads_like_sql(self) -> bool:
+        return _READS_LIKE_SQL.match("".join(self.texts)) is not None
+
+
+_MAX_TEXT = 10_000
+_MAX_ROUNDS = 4  # wrappers of wrappers followed at most this deep
+# The statement shapes ruff S608 looks for, used only for strings with no visible sink;
+# anchored at the start and with same-case keywords, so prose such as
+# "Select a value from the list" does not read like SQL (ruff#8717).
+_SHAPES = (r"select\s.*\sfrom\s|delete\s+from\s|insert\s+into\s.*\svalues\b|"
+           r"update\s.*\sset\s")
+_SHAPES_UPPER = (r"SELECT\s.*\sFROM\s|DELETE\s+FROM\s|INSERT\s+INTO\s.*\sVALUES\b|"
+                 r"UPDATE\s.*\sSET\s")
+_READS_LIKE_SQL = lazy_compile(rf"(?s)^\s*\(?\s*(?:{_SHAPES}|{_SHAPES_UPPER})")
+
+
+class SqlFlow:
+    """Per module: sinks one call away and SQL variables, decided when the module ends.
+
+    The walk sees a call before or after the function it calls, so calls that pass SQL text
+    to a local function are recorded with each rule's verdict (made at the call, where the
+    bindings are known), wrappers are recorded at their sinks, and `resolve` matches them.
+    Rules add their reports with `on_end`; they run after the matching, in order.
+    """
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.wrappers: dict[tuple, list[Wrapper]] = {}
+        self.forwards: list[_Forward] = []
+        self.candidates: list[Candidate] = []
+        self.consumed: set[int] = set()  # ids of pieces that reached a sink or a wrapper
+        self.builders: dict[tuple[int, str], Builder] = {}
+        self.all_builders: list[Builder] = []
+        self.reporters: list[Callable[[SqlFlow], None]] = []
+        self._last_sink: ast.Call | None = None
+        self._last_statement_calls: ast.stmt | None = None
+        self._statement_calls: list[LocalCall] = []
+        self._last_statement: ast.AST | None = None
+        self._statement: tuple[Builder, list[Piece]] | None = None
+        ctx.at_end.append(self._finish)
+
+    def on_end(self, reporter: Callable[[SqlFlow], None]) -> None:
+        if reporter not in self.reporters:
+            self.reporters.append(reporter)
+
+    # -- sinks ---------------------------------------------------------------------------
+    def note_sink(self, sink: Sink) -> None:
+        """Mark the sink's pieces consumed; record the enclosing function as a wrapper when
+        the SQL text is one of its parameters."""
+        if self._last_sink is sink.call:
+            return
+        self._last_sink = sink.call
+        ctx = self.ctx
+        for sql in sink.sqls:
+            pieces = string_pieces(sql, ctx)
+            self.consumed.update(id(p.node) for p in pieces)
+            if sink.ambiguous:
+                continue
+            for piece in pieces:
+                if piece.role == TEXT and isinstance(piece.node, ast.Name):
+                    self._note_wrapper(piece.node, sink)
+
+    def _note_wrapper(self, name: ast.Name, sink: Sink) -> None:
+        found = _enclosing_def(self.ctx)
+        if found is None:
+            return
+        key, node, bound = found
+        for binding in self.ctx.reaching(name.id, name):
+            if binding.kind != PARAM:
+                continue
+            wrapper = _parameter(node, binding.value, bound, sink)
+            if wrapper is not None:
+                entry = self.wrappers.setdefault(key, [])
+                if wrapper not in entry:
+                    entry.append(wrapper)
+
+    # -- calls to local functions --------------------------------------------------------
+    def local_calls(self, stmt: ast.stmt) -> list[LocalCall]:
+        """Calls in a statement that may call a function or method of this module, with
+        their arguments holding SQL text built from values; records parameters forwarded to
+        them (`def g(sql): f(sql)`). Looked for where a statement uses a value: `f(...)`,
+        `x = f(...)`, `return f(...)`, `for row in f(...)`, `with f(...)`, awaited or inside
+        one other call (`list(self.query_iter(q))`)."""
+        if self._last_statement_calls is stmt:
+            return self._statement_calls
+        self._last_statement_calls = stmt
+        found: list[LocalCall] = []
+        sinks = self.ctx.cached(_configured)
+        for call in _statement_calls(stmt):
+            func = call.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in sinks.methods or name in AMBIGUOUS_METHOD_SINKS:
+                continue  # a sink by its name already
+            key = _callee_key(call, self.ctx)
+            if key is not None:
+                found.append(LocalCall(call, key, self._text_arguments(call, key)))
+        self._statement_calls = found
+        return found
+
+    def _text_arguments(self, call: ast.Call, key: tuple
+                        ) -> list[tuple[int | None, str | None, ast.expr]]:
+        ctx = self.ctx
+        args: list[tuple[int | None, str | None, ast.expr]] = [
+            (index, None, arg) for index, arg in enumerate(call.args)
+            if not isinstance(arg, ast.Starred)]
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                args.append((None, keyword.arg, keyword.value))
+        found = []
+        for position, keyword, arg in args:
+            if _builds_text(arg, ctx):
+                found.append((position, keyword, arg))
+            elif isinstance(arg, ast.Name):
+                self._note_forward(arg, key, position, keyword)
+        return found
+
+    def _note_forward(self, name: ast.Name, callee: tuple, position: int | None,
+                      keyword: str | None) -> None:
+        found = _enclosing_def(self.ctx)
+        if found is None:
+            return
+        key, node, bound = found
+        for binding in self.ctx.reaching(name.id, name):
+            if binding.kind == PARAM:
+                param = _parameter(node, binding.value, bound, None)
+                if param is not None:
+                    self.forwards.append(_Forward(key, param, callee, position, keyword))
+
+    def add_candidate(self, code: str, call: ast.Call, key: tuple, position: int | None,
+                      keyword: str | None, arg: ast.expr, verdict: object) -> None:
+        self.candidates.append(Candidate(
+            code, call, key, position, keyword, arg, verdict,
+            frozenset(id(p.node) for p in string_pieces(arg, self.ctx))))
+
+    def wrapper_for(self, key: tuple, position: int | None,
+                    keyword: str | None) -> Wrapper | None:
+        for wrapper in self.wrappers.get(key, ()):
+            if (position is not None and position == wrapper.position) or (
+                    keyword is not None and keyword == wrapper.name):
+                return wrapper
+        return None
+
+    # -- SQL-named variables ---------------------------------------------------------------
+    def track_variable(self, node: ast.Assign | ast.AugAssign
+                       ) -> tuple[Builder, list[Piece]] | None:
+        """The builder a SQL-named assignment adds to, and the pieces it adds."""
+        if self._last_statement is node:
+            return self._statement
+        self._last_statement = node
+        self._statement = self._track(node)
+        return self._statement
+
+    def _track(self, node: ast.Assign | ast.AugAssign) -> tuple[Builder, list[Piece]] | None:
+        ctx = self.ctx
+        targets = node.targets if node.__class__ is ast.Assign else [node.target]
+        names = sql_named_targets(targets)
+        if not names:
+            return None
+        key = (id(ctx.scope.node), names[0])
+        value = node.value
+        if isinstance(node, ast.AugAssign):
+            if not isinstance(node.op, ast.Add):
+                return None
+            pieces = [Piece(value, OPERAND, "+="), *string_pieces(value, ctx)[1:]]
+            builder = self.builders.get(key)
+        else:
+            appended = _appended(value, names[0])
+            builder = self.builders.get(key) if appended is not None else None
+            if builder is None:
+                pieces = string_pieces(value, ctx)
+            else:  # `sql = sql + " AND ..."`: the same statement, continued
+                pieces = [p for operand in appended
+                          for p in (Piece(operand, OPERAND, "+", (), value),
+                                    *string_pieces(operand, ctx)[1:])]
+        if builder is None:
+            builder = self.builders[key] = Builder(names[0])
+            self.all_builders.append(builder)
+        builder.values.append(value)
+        if builder.length < _MAX_TEXT:
+            for piece in pieces:
+                part = piece.node
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    text = part.value
+                elif isinstance(part, ast.JoinedStr):
+                    text = literal_text(part, "x")
+                else:
+                    continue
+                builder.texts.append(text)
+                builder.length += len(text)
+        return builder, pieces
+
+    def unconsumed(self) -> list[Builder]:
+        """Builders that read like SQL and none of whose statements reached a sink."""
+        consumed = self.consumed
+        return [b for b in self.all_builders if b.unsafe and b.reads_like_sql()
+                and not any(id(value) in consumed for value in b.values)]
+
+    # -- the end -------------------------------------------------------------------------
+    def _finish(self) -> None:
+        self._resolve_forwards()
+        for candidate in self.candidates:
+            if self.wrapper_for(candidate.key, candidate.position, candidate.keyword):
+                self.consumed.update(candidate.pieces)
+        for reporter in self.reporters:
+            reporter(self)
+
+    def _resolve_forwards(self) -> None:
+        pending = self.forwards
+        for _ in range(_MAX_ROUNDS):
+            if not pending:
+                return
+            left = []
+            for forward in pending:
+                target = self.wrapper_for(forward.callee, forward.position, forward.keyword)
+                if target is None:
+                    left.append(forward)
+                    continue
+                wrapper = forward.param._replace(sink=target.sink, line=target.line,
+                                                 statement=target.statement)
+                entry = self.wrappers.setdefault(forward.key, [])
+                if all(w.position != wrapper.position or w.name != wrapper.name for w in entry):
+                    entry.append(wrapper)
+            if len(left) == len(pending):
+                return
+            pending = left
+
+
+def sql_flow(ctx: ModuleContext) -> SqlFlow:
+    return ctx.cached(SqlFlow)
+
+
+def _appended(value: ast.expr, name: str) -> list[ast.expr] | None:
+    """The operands `sql = sql + a + b` appends to `sql` (`[a, b]`), else None."""
+    operands = []
+    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        operands.append(value.right)
+        value = value.left
+    if operands and isinstance(value, ast.Name) and value.id == name:
+        return operands[::-1]
+    return None
+
+
+# Statements whose value a call may be, and the field holding it.
+_STATEMENT_VALUES = {ast.Expr: "value", ast.Assign: "value", ast.AnnAssign: "value",
+                     ast.AugAssign: "value", ast.Return: "value", ast.For: "iter",
+                     ast.AsyncFor: "iter"}
+STATEMENT_TYPES = (*_STATEMENT_VALUES, ast.With, ast.AsyncWith)
+
+
+def _statement_calls(stmt: ast.stmt) -> list[ast.Call]:
+    field = _STATEMENT_VALUES.get(stmt.__class__)
+    if field is not None:
+        values = [getattr(stmt, field)]
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        values = [item.context_expr for item in stmt.items]
+    else:
+        return []
+    calls = []
+    for value in values:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            continue
+        calls.append(value)
+        for arg in value.args:  # `list(self.query_iter(q))`
+            if isinstance(arg, ast.Await):
+                arg = arg.value
+            if isinstance(arg, ast.Call):
+                calls.append(arg)
+    return calls
+
+
+def _builds_text(arg: ast.expr, ctx: ModuleContext) -> bool:
+    """An argument holding text built from values: in place, or in a name assigned so."""
+    if _built(arg):
+        return True
+    if isinstance(arg, ast.Name):
+        return any(b.kind == AUG or b.kind == ASSIGN and _built(b.value)
+                   for b in ctx.reaching(arg.id, arg))
+    return False
+
+
+def _built(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in node.values)
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Add, ast.Mod))
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("format", "format_map", "join", "replace"))
+
+
+class _LocalDefs(NamedTuple):
+    """Names of the module's top-level functions, and of each class's methods (by id)."""
+
+    functions: frozenset[str]
+    methods: dict[int, tuple[frozenset[str], frozenset[str]]]  # class -> (methods, static)
+
+
+def _local_defs(ctx: ModuleContext) -> _LocalDefs:
+    """A look at the module's top-level statements (and `if`/`try` blocks there), once."""
+    functions = set()
+    pending = list(getattr(ctx.module.node, "body", ()))
+    while pending:
+        stmt = pending.pop()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.add(stmt.name)
+        elif isinstance(stmt, ast.If):
+            pending.extend(stmt.body)
+            pending.extend(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            pending.extend(stmt.body)
+    return _LocalDefs(frozenset(functions), {})
+
+
+def _methods(cls: ast.ClassDef, defs: _LocalDefs) -> tuple[frozenset[str], frozenset[str]]:
+    found = defs.methods.get(id(cls))
+    if found is None:
+        names, static = set(), set()
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(stmt.name)
+                if any(isinstance(d, ast.Name) and d.id == "staticmethod"
+                       for d in stmt.decorator_list):
+                    static.add(stmt.name)
+        found = defs.methods[id(cls)] = (frozenset(names), frozenset(static))
+    return found
+
+
+def _callee_key(call: ast.Call, ctx: ModuleContext) -> tuple | None:
+    """The key of the local function or method a call may reach: `run_query(...)` (a
+    top-level function not rebound by an import or an assignment), `self.query_iter(...)`."""
+    func = call.func
+    defs = ctx.cached(_local_defs)
+    if isinstance(func, ast.Name):
+        if func.id not in defs.functions:
+            return None
+        bindings = ctx.reaching(func.id, func)
+        if bindings and (bindings[0].kind != OTHER or bindings[0].value is not None):
+            return None  # imported or assigned over
+        return ("", func.id)
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        scope = ctx.function
+        if scope is None or scope.cls is None or func.value.id not in (scope.self_name, "cls"):
+            return None
+        cls = scope.cls.node
+        if isinstance(cls, ast.ClassDef) and func.attr in _methods(cls, defs)[0]:
+            return (id(cls), func.attr)
+    return None
+
+
+def _enclosing_def(ctx: ModuleContext) -> tuple[tuple, ast.FunctionDef, bool] | None:
+    """(key, def, whether calls pass `self` first) of the function the walk is in, when it is
+    a top-level function or a method."""
+    scope = ctx.function
+    if scope is None or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    node = scope.node
+    parent = scope.parent
+    if parent is None:
+        return None
+    if parent.kind == "module":
+        return ("", node.name), node, False
+    if parent.kind == "class" and isinstance(parent.node, ast.ClassDef):
+        static = _methods(parent.node, ctx.cached(_local_defs))[1]
+        return (id(parent.node), node.name), node, node.name not in static
+    return None
+
+
+def _parameter(node: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.AST | None, bound: bool,
+               sink: Sink | None) -> Wrapper | None:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    label = sink.label.lstrip(".") if sink is not None else ""
+    line = sink.call.lineno if sink is not None else 0
+    statement = sink is not None and sink.label.startswith(".")
+    for index, param in enumerate(positional):
+        if param is arg:
+            position = index - 1 if bound else index
+            if position < 0:
+                return None  # `self`
+            name = param.arg if index >= len(args.posonlyargs) else None
+            return Wrapper(position, name, label, line, statement)
+    if any(param is arg for param in args.kwonlyargs):
+        return Wrapper(None, arg.arg, label, line, statement)  # type: ignore[union-attr]
+    return None
+
+
+def statement_like(expr: ast.expr, ctx: ModuleContext) -> bool:
+    """Text that may be a whole statement: its visible start is a SQL statement's, or unseen."""
+    text = visible_start(expr, ctx)
+    return not (text and text.strip()) or STATEMENT_START.match(text) is not None

@@ -2,17 +2,20 @@
 
 `cur.execute(q)` is only as safe as every expression that built `q`: its last
 assignment, any `+=` pieces, the template of a `%` or `.format()`, the pieces
-of a `join`. `text_parts` follows those edges (bounded, iteratively) and yields
-each expression whose text becomes part of the final string.
+of a `join` (and what was appended to the joined list). `string_pieces` follows
+those edges (bounded, iteratively) and yields each expression whose text becomes
+part of the final string, with the literal text just before it in its template
+(to tell a value from an identifier) and whether it is formatted as a number.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+import string
+from typing import Iterator, Union
 
 from flake8_backend.analysis.context import ModuleContext
-from flake8_backend.analysis.scope import ASSIGN, AUG
+from flake8_backend.analysis.scope import ASSIGN, AUG, Pos
 from flake8_backend.patterns import lazy_compile
 
 # String methods that keep (a transformation of) their receiver's text.
@@ -26,10 +29,17 @@ _MAX_PARTS = 4096
 COMPOSITION_MODULES = ("psycopg.sql.", "psycopg2.sql.")
 # A bind placeholder, optionally wrapped in one SQL function call: `?`, `%s`, `QUOTE(?)`.
 PLACEHOLDER = lazy_compile(
-    r"^\s*(?:\w+\(\s*)?(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})(?:\s*\))?\s*$")
-
+    r"^\s*(?:\w*\(\s*)?(\?|%s|\$\d+|:\w+|%\(\w+\)s|@\w+|\{\})(?:\s*\))?\s*$")
+# A `%` conversion: `%s`, `%(name)s`, `%5.2f`, `%%`.
+_PERCENT_FIELD = lazy_compile(
+    r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[a-zA-Z%])")
+# Conversions and format types that only format numbers (`%d`, `{:.2f}`): no text gets in.
+NUMERIC_CONVERSIONS = frozenset("diouxXeEfFgGn%")
 
 TEXT, OPERAND = "text", "operand"
+# The text before an insertion point: a literal, (template, offset), or the left operand
+# of a `+` whose literal text it is.
+Before = Union[str, tuple[str, int], ast.expr, None]
 
 
 class Piece:
@@ -38,12 +48,18 @@ class Piece:
     TEXT pieces are the string itself or its template (the left of `%`, the receiver of
     `.format()`); OPERAND pieces are inserted into it (`+` operands, `%` and `.format()`
     arguments, `join` elements, `.replace()` replacements), with `how` naming the operation.
+    `comps`: the comprehensions around the piece (`f"{c} = %s" for c in cols`), whose
+    targets bind names in it; `before`: where to read the template's literal text before
+    the insertion point (see `before_text`; computed only for the pieces a rule reports);
+    `numeric`: the insertion formats it as a number (`%d`, `{:.2f}`).
     """
 
-    __slots__ = ("node", "role", "how")
+    __slots__ = ("node", "role", "how", "comps", "before", "numeric")
 
-    def __init__(self, node: ast.expr, role: str, how: str | None) -> None:
+    def __init__(self, node: ast.expr, role: str, how: str | None, comps: tuple = (),
+                 before: Before = None, numeric: bool = False) -> None:
         self.node, self.role, self.how = node, role, how
+        self.comps, self.before, self.numeric = comps, before, numeric
 
 
 class _LastPieces:
@@ -64,73 +80,228 @@ def string_pieces(expr: ast.expr, ctx: ModuleContext) -> list[Piece]:
     return last.pieces
 
 
+class Appends:
+    """Values appended to local lists (`parts.append(x)`, `.extend`, `.insert`), per scope
+    and name, in source order: what a later `" AND ".join(parts)` joins."""
+
+    __slots__ = ("found", "last")
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.last: ast.Call | None = None  # the last call recorded: two rules may ask
+        # (scope, name) -> (position, value, whether `value` holds several: `.extend`)
+        self.found: dict[tuple[int, str], list[tuple[Pos, ast.expr, bool]]] = {}
+
+
+APPEND_METHODS = frozenset({"append", "extend", "insert"})
+
+
+def record_append(call: ast.Call, ctx: ModuleContext) -> None:
+    """Note `name.append(x)` / `.extend(xs)` / `.insert(i, x)` on a local name."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.attr in APPEND_METHODS and not call.keywords):
+        return
+    args = call.args
+    if func.attr == "insert":
+        if len(args) != 2:
+            return
+        value = args[1]
+    elif len(args) == 1:
+        value = args[0]
+    else:
+        return
+    appends = ctx.cached(Appends)
+    if isinstance(value, ast.Starred) or appends.last is call:
+        return
+    appends.last = call
+    found = appends.found
+    key = (id(ctx.scope.node), func.value.id)
+    entry = found.get(key)
+    if entry is None:
+        entry = found[key] = []
+    if len(entry) < _MAX_PARTS:  # `.extend(xs)`: the container `xs` is walked into
+        entry.append(((call.lineno, call.col_offset), value, func.attr == "extend"))
+
+
+def appended_values(name: ast.Name, ctx: ModuleContext,
+                    since: Pos) -> list[tuple[ast.expr, bool]]:
+    """(value, whether it holds several) appended to the list `name` after `since` and
+    before `name`, in source order."""
+    entry = ctx.cached(Appends).found.get((id(ctx.scope.node), name.id))
+    if not entry:
+        return []
+    at = (name.lineno, name.col_offset)
+    return [(value, many) for pos, value, many in entry if since <= pos <= at]
+
+
 def _walk_pieces(expr: ast.expr, ctx: ModuleContext) -> Iterator[Piece]:
     stack: list[Piece] = [Piece(expr, TEXT, None)]
     seen: set[int] = set()
     budget = _MAX_PARTS
     while stack and budget:
         piece = stack.pop()
-        node, role, how = piece.node, piece.role, piece.how
+        node, role, how, comps = piece.node, piece.role, piece.how, piece.comps
         if not isinstance(node, ast.BinOp):
             budget -= 1  # a long `+` spine costs no budget: its leaves are what count
+        if role == TEXT and isinstance(node, _CONTAINERS):
+            continue  # `execute(["git", "log"])`: a list is not SQL text
         yield piece
         push = stack.append
         if isinstance(node, ast.Name):
-            for binding in ctx.reaching(node.id, node):
+            if comps and bound_by_comprehension(node.id, comps) is not None:
+                continue  # a comprehension variable: judged through its iterable
+            bindings = ctx.reaching(node.id, node)
+            for binding in bindings:
                 if id(binding) in seen:
                     continue
                 seen.add(id(binding))
                 if binding.kind == ASSIGN and binding.value is not None:
-                    push(Piece(binding.value, role, how))
+                    push(Piece(binding.value, role, how, (), piece.before, piece.numeric))
                 elif binding.kind == AUG and isinstance(binding.value.op, ast.Add):
                     push(Piece(binding.value.value, OPERAND, "+="))
+            if role == OPERAND and bindings:
+                since = min(b.pos for b in bindings)
+                for value, _ in reversed(appended_values(node, ctx, since)):
+                    push(Piece(value, OPERAND, how, (), piece.before))
         elif isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
-                push(Piece(node.right, OPERAND, "+"))
-                push(Piece(node.left, OPERAND, "+"))
+                push(Piece(node.right, OPERAND, "+", comps, node.left))
+                push(Piece(node.left, OPERAND, "+", comps, piece.before))
             elif isinstance(node.op, ast.Mod):
-                args = node.right
-                if isinstance(args, (ast.Tuple, ast.List)):
-                    stack.extend(Piece(a, OPERAND, "%") for a in reversed(args.elts))
-                elif isinstance(args, ast.Dict):
-                    stack.extend(Piece(v, OPERAND, "%") for v in reversed(args.values) if v)
-                else:
-                    push(Piece(args, OPERAND, "%"))
-                push(Piece(node.left, role, how))
+                _percent_pieces(node, role, how, piece, ctx, stack)
         elif isinstance(node, ast.IfExp):
-            push(Piece(node.orelse, role, how))
-            push(Piece(node.body, role, how))
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            stack.extend(Piece(e, role, how) for e in reversed(node.elts))
+            push(Piece(node.orelse, role, how, comps, piece.before, piece.numeric))
+            push(Piece(node.body, role, how, comps, piece.before, piece.numeric))
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(Piece(e.value if isinstance(e, ast.Starred) else e, role, how, comps,
+                               piece.before) for e in reversed(node.elts))
         elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
-            push(Piece(node.elt, role, how))
+            push(Piece(node.elt, role, how, (*comps, node), piece.before))
         elif isinstance(node, ast.Call):
-            _call_pieces(node, role, how, ctx, stack)
+            _call_pieces(node, piece, ctx, stack)
 
 
-def _call_pieces(node: ast.Call, role: str, how: str | None, ctx: ModuleContext,
-                 stack: list[Piece]) -> None:
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp,
+               ast.DictComp, ast.GeneratorExp)
+
+
+def bound_by_comprehension(name: str, comps: tuple) -> ast.comprehension | None:
+    """The generator of the innermost comprehension in `comps` whose target binds `name`."""
+    for comp in reversed(comps):
+        for generator in comp.generators:
+            if name in target_names(generator.target):
+                return generator
+    return None
+
+
+def target_names(target: ast.AST) -> list[str]:
+    """Names bound by an assignment or loop target, in order (`a, (b, c)` -> a, b, c)."""
+    found: list[str] = []
+    pending = [target]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Name):
+            found.append(node.id)
+        elif isinstance(node, ast.Starred):
+            pending.append(node.value)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            pending.extend(reversed(node.elts))
+    return found
+
+
+def _percent_pieces(node: ast.BinOp, role: str, how: str | None, piece: Piece,
+                    ctx: ModuleContext, stack: list[Piece]) -> None:
+    template = template_text(node.left, ctx)
+    fields = percent_fields(template) if template is not None else None
+    args = node.right
+    inserted: list[tuple[ast.expr, tuple[str, int] | None]] = []
+    if isinstance(args, (ast.Tuple, ast.List)):
+        positional = [f for f in fields if f[0] is None] if fields is not None else None
+        for index, arg in enumerate(args.elts):
+            field = positional[index] if positional and index < len(positional) else None
+            inserted.append((arg, field and (field[1], field[2])))
+    elif isinstance(args, ast.Dict):
+        named = {f[0]: (f[1], f[2]) for f in fields or () if f[0] is not None}
+        for key, value in zip(args.keys, args.values):
+            if value is None:
+                continue
+            name = key.value if isinstance(key, ast.Constant) else None
+            inserted.append((value, named.get(name) if isinstance(name, str) else None))
+    else:
+        single = fields is not None and len(fields) == 1 and fields[0][0] is None
+        inserted.append((args, (fields[0][1], fields[0][2]) if single else None))
+    for arg, field in reversed(inserted):
+        if field is None:
+            stack.append(Piece(arg, OPERAND, "%", piece.comps))
+        else:
+            conv, offset = field
+            stack.append(Piece(arg, OPERAND, "%", piece.comps, (template, offset),
+                               conv in NUMERIC_CONVERSIONS))
+    stack.append(Piece(node.left, role, how, piece.comps, piece.before))
+
+
+def _call_pieces(node: ast.Call, piece: Piece, ctx: ModuleContext, stack: list[Piece]) -> None:
     func = node.func
+    role, how, comps = piece.role, piece.how, piece.comps
     if isinstance(func, ast.Attribute) and func.attr in _TEXT_METHODS:
         name = func.attr
         if name in ("format", "format_map"):
             if _is_composition(func.value, ctx):
                 return  # psycopg.sql.SQL(...).format(...) quotes what it inserts
+            template = template_text(func.value, ctx)
+            text, fields = format_fields(template) if template is not None else ("", {})
             for keyword in reversed(node.keywords):
-                stack.append(Piece(keyword.value, OPERAND, ".format()"))
-            stack.extend(Piece(a, OPERAND, ".format()") for a in reversed(node.args))
-            stack.append(Piece(func.value, role, how))
+                field = fields.get(keyword.arg) if keyword.arg else None
+                stack.append(Piece(keyword.value, OPERAND, ".format()", comps,
+                                   field and (text, field[1]),
+                                   field is not None and is_numeric_spec(field[0])))
+            for index in range(len(node.args) - 1, -1, -1):
+                arg = node.args[index]
+                field = fields.get(index)
+                stack.append(Piece(arg.value if isinstance(arg, ast.Starred) else arg, OPERAND,
+                                   ".format()", comps, field and (text, field[1]),
+                                   field is not None and is_numeric_spec(field[0])))
+            stack.append(Piece(func.value, role, how, comps, piece.before))
         elif name == "join":
-            if node.args:
-                stack.append(Piece(node.args[0], OPERAND, "join"))
+            if is_str_join(node, ctx):
+                stack.append(Piece(node.args[0], OPERAND, "join", comps, piece.before))
         elif name == "replace":
             if len(node.args) > 1:
-                stack.append(Piece(node.args[1], OPERAND, ".replace()"))
-            stack.append(Piece(func.value, role, how))
+                stack.append(Piece(node.args[1], OPERAND, ".replace()", comps))
+            stack.append(Piece(func.value, role, how, comps, piece.before))
         else:
-            stack.append(Piece(func.value, role, how))
+            stack.append(Piece(func.value, role, how, comps, piece.before))
     elif node.args and ctx.qualname(func) in _TEXT_FUNCTIONS:
-        stack.append(Piece(node.args[0], role, how))
+        stack.append(Piece(node.args[0], role, how, comps, piece.before))
+
+
+def is_str_join(call: ast.Call, ctx: ModuleContext) -> bool:
+    """`", ".join(parts)`, not SQLAlchemy's `select(...).join(Address)` or `query.join(...)`.
+
+    `str.join` takes one positional iterable; its receiver is a string, so a receiver made
+    by a call other than a string method (a `select()`, a query) is not one."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and len(call.args) == 1 and not call.keywords
+            and not isinstance(call.args[0], ast.Starred)):
+        return False
+    receiver = func.value
+    if isinstance(receiver, (ast.Constant, ast.JoinedStr)):
+        return isinstance(receiver, ast.JoinedStr) or isinstance(receiver.value, str)
+    if isinstance(receiver, ast.Call):
+        return _makes_text(receiver, ctx)
+    if isinstance(receiver, ast.Name):
+        values = [b.value for b in ctx.reaching(receiver.id, receiver)
+                  if b.kind == ASSIGN and b.value is not None]
+        return not values or not all(isinstance(v, ast.Call) and not _makes_text(v, ctx)
+                                     for v in values)
+    return True
+
+
+def _makes_text(call: ast.Call, ctx: ModuleContext) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _TEXT_METHODS
+    return isinstance(func, ast.Name) and func.id in ("str", "repr", "chr", "format")
 
 
 def _is_composition(receiver: ast.expr, ctx: ModuleContext) -> bool:
@@ -138,6 +309,104 @@ def _is_composition(receiver: ast.expr, ctx: ModuleContext) -> bool:
         return False
     qualname = ctx.qualname(receiver.func) or ""
     return qualname.startswith(COMPOSITION_MODULES)
+
+
+def template_text(node: ast.expr, ctx: ModuleContext) -> str | None:
+    """The literal text of a `%` or `.format()` template, when visible: a literal, or a name
+    or `self.<attr>` bound once to one (`SQL_TEMPLATE % name`)."""
+    for _ in range(3):
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            return literal_text(node, "x")
+        if isinstance(node, ast.Call) and node.args and ctx.qualname(node.func) in _TEXT_FUNCTIONS:
+            node = node.args[0]
+            continue
+        if isinstance(node, ast.Name):
+            bindings = ctx.reaching(node.id, node)
+        elif isinstance(node, ast.Attribute):
+            bindings = ctx.attr_bindings(node)
+        else:
+            return None
+        if len(bindings) != 1 or bindings[0].kind != ASSIGN or bindings[0].value is None:
+            return None
+        node = bindings[0].value  # type: ignore[assignment]
+    return None
+
+
+def percent_fields(template: str) -> list[tuple[str | None, str, int]]:
+    """(key or None, conversion, offset) for each `%` field of a template, `%%` left out."""
+    return [(match.group("key"), match.group("conv"), match.start())
+            for match in _PERCENT_FIELD.finditer(template) if match.group("conv") != "%"]
+
+
+def format_fields(template: str) -> tuple[str, dict[int | str, tuple[str, int]]]:
+    """The template's text with each field as `x`, and argument index or name -> (format
+    spec, offset in that text) of its first `.format()` field."""
+    found: dict[int | str, tuple[str, int]] = {}
+    text: list[str] = []
+    length = 0
+    auto = 0
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return "", found
+    for literal, field, spec, _ in parsed:
+        text.append(literal)
+        length += len(literal)
+        if field is None:
+            continue
+        head = field.split(".", 1)[0].split("[", 1)[0]
+        key: int | str
+        if head == "":
+            key, auto = auto, auto + 1
+        elif head.isdigit():
+            key = int(head)
+        else:
+            key = head
+        if key not in found:
+            found[key] = (spec or "", length)
+        text.append("x")
+        length += 1
+    return "".join(text), found
+
+
+def is_numeric_spec(spec: str) -> bool:
+    """A format spec that only formats numbers: `d`, `.2f`, `05d`, `x`."""
+    spec = spec.strip()
+    return bool(spec) and spec[-1] in NUMERIC_CONVERSIONS and "{" not in spec
+
+
+def before_text(piece: Piece, ctx: ModuleContext) -> str | None:
+    """The literal text before the piece's insertion point, when visible."""
+    before = piece.before
+    if before is None or isinstance(before, str):
+        return before
+    if isinstance(before, tuple):
+        return before[0][:before[1]]
+    return _literal_of(before, ctx)
+
+
+def _literal_of(node: ast.expr, ctx: ModuleContext) -> str:
+    """The text of a `+` chain with each non-literal operand as `x` (bounded, iterative)."""
+    leaves: list[str] = []
+    while len(leaves) < _MAX_PARTS:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            leaves.append(_leaf_text(node.right, ctx))
+            node = node.left
+        else:
+            leaves.append(_leaf_text(node, ctx))
+            break
+    return "".join(reversed(leaves))
+
+
+def _leaf_text(node: ast.expr, ctx: ModuleContext) -> str:
+    if isinstance(node, ast.JoinedStr):
+        return literal_text(node, "x")
+    if isinstance(node, (ast.Constant, ast.Name)):
+        text = template_text(node, ctx)
+        return text if text is not None else "x"
+    return "x"
 
 
 def text_parts(expr: ast.expr, ctx: ModuleContext) -> Iterator[ast.expr]:
@@ -160,6 +429,21 @@ def leading_text(expr: ast.expr, ctx: ModuleContext) -> str | None:
     return None
 
 
+def visible_start(expr: ast.expr, ctx: ModuleContext) -> str | None:
+    """Like `leading_text`, also through the list a `join` joins (`" ".join(["git", ...])`)."""
+    for part in text_parts(expr, ctx):
+        if isinstance(part, ast.Constant):
+            return part.value if isinstance(part.value, str) else None
+        if isinstance(part, ast.JoinedStr):
+            first = part.values[0] if part.values else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                return first.value
+            return None
+        if not isinstance(part, (ast.Name, ast.BinOp, ast.IfExp, ast.Call, ast.List, ast.Tuple)):
+            return None
+    return None
+
+
 def literal_text(node: ast.JoinedStr, stand_in: str = "1") -> str:
     """An f-string's text with every interpolation replaced by `stand_in`."""
     pieces = []
@@ -169,3 +453,96 @@ def literal_text(node: ast.JoinedStr, stand_in: str = "1") -> str:
         else:
             pieces.append(stand_in)
     return "".join(pieces)
+
+
+# -- where a value sits in the SQL: a value, or an identifier ------------------------------
+# Keywords after which comes a name (a table, a column, an alias), not a value.
+_IDENTIFIER_KEYWORDS = frozenset({
+    "from", "join", "into", "update", "table", "exists", "view", "index", "schema", "database",
+    "sequence", "trigger", "function", "procedure", "column", "constraint", "type", "as",
+    "select", "distinct", "by", "on", "pragma", "savepoint", "truncate", "analyze", "vacuum",
+    "reindex", "extension", "owner", "role", "user", "returning", "using", "describe",
+    "tablespace", "materialized", "collation", "domain", "rule", "policy", "publication",
+    "subscription", "attach", "detach", "rename", "add", "alter", "drop", "create", "cluster",
+    "lock", "listen", "notify", "comment", "grant", "revoke",
+})
+# Keywords after which a comma-separated list holds values.
+_VALUE_LIST_KEYWORDS = frozenset({"values", "in", "set", "limit", "offset", "between"})
+_LAST_WORD = lazy_compile(r"([A-Za-z_]+)\W*$")
+_WORDS = lazy_compile(r"[A-Za-z_]+")
+IDENTIFIER, VALUE = "identifier", "value"
+
+
+# Words between a keyword and the name it introduces: `CREATE INDEX CONCURRENTLY IF NOT
+# EXISTS {name}`, `DROP TABLE IF EXISTS {t}`, `TRUNCATE ONLY {t}`.
+_MODIFIERS = frozenset({"if", "not", "exists", "concurrently", "only", "temporary", "temp",
+                        "unlogged", "unique", "global", "local", "cascade", "or", "replace",
+                        "materialized", "recursive", "lateral", "all"})
+
+
+def sql_position(before: str | None) -> str:
+    """IDENTIFIER when the text before an insertion point leaves it in a name's place
+    (`FROM {t}`, `ORDER BY {col}`, `"{name}"`, `schema.{t}`, `INSERT INTO t ({cols})`),
+    else VALUE (`= {v}`, `'{v}'`, `IN ({v})`, `LIMIT {n}`, a function's argument)."""
+    if not before:
+        return VALUE
+    if before.count("'") % 2:
+        return VALUE  # inside a quoted string literal
+    if before.count('"') % 2 or before.count("`") % 2 or before.rfind("[") > before.rfind("]"):
+        return IDENTIFIER  # inside a quoted identifier
+    if before[-1].isalnum() or before[-1] == "_":
+        return IDENTIFIER  # `sp_{suffix}`: part of a name
+    tail = before.rstrip()
+    if not tail:
+        return VALUE
+    last = tail[-1]
+    if last == ".":
+        return IDENTIFIER  # `schema.{table}`, `t.{column}`
+    if last in "=<>!+-*/%|&":
+        return VALUE
+    if last in "(,":
+        opened = _open_paren(tail)
+        if opened is not None:
+            return _inside_parens(tail[:opened])
+        if last == "(":
+            return VALUE
+        for word in reversed(_WORDS.findall(tail)[-40:]):
+            word = word.lower()
+            if word in _VALUE_LIST_KEYWORDS:
+                return VALUE
+            if word in ("select", "by", "from", "into", "table", "returning", "distinct"):
+                return IDENTIFIER
+        return VALUE
+    words = [w.lower() for w in _WORDS.findall(tail[-200:])]
+    if not words or not _LAST_WORD.search(tail) or _LAST_WORD.search(tail).end(1) != len(tail):
+        return VALUE
+    while len(words) > 1 and words[-1] in _MODIFIERS:
+        words.pop()
+    return IDENTIFIER if words[-1] in _IDENTIFIER_KEYWORDS else VALUE
+
+
+def _open_paren(text: str) -> int | None:
+    """The index of the last `(` not closed in `text`, if any."""
+    depth = 0
+    for index in range(len(text) - 1, max(len(text) - 2000, -1), -1):
+        char = text[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            if depth == 0:
+                return index
+            depth -= 1
+    return None
+
+
+def _inside_parens(head: str) -> str:
+    """Inside `name (...`: a column list after `INSERT INTO t`, `CREATE TABLE t`,
+    `CREATE INDEX i ON t`, `USING gin`; otherwise a function's arguments, `IN (...)`,
+    `VALUES (...)`: values."""
+    words = [w.lower() for w in _WORDS.findall(head[-200:])]
+    if len(words) >= 2 and words[-2] in ("into", "table", "on", "index", "view", "key",
+                                         "references", "using", "partition"):
+        return IDENTIFIER
+    if words and words[-1] in ("key", "unique", "using", "by"):
+        return IDENTIFIER  # `PRIMARY KEY ({cols})`, `PARTITION BY ({col})`
+    return VALUE

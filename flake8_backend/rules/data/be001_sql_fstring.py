@@ -1,114 +1,213 @@
 """BE001: an f-string with an interpolation reaches a SQL sink.
 
-Tied to sinks and followed through local assignments and `+=` chains, so text
-that merely reads like SQL (an error message, a log line) is never flagged, and
-DDL is caught without a keyword list. Interpolations that cannot carry user
-text are exempt: UPPER_CASE constants, numbers, `len()`/`int()`, and
-placeholder lists such as `", ".join(["%s"] * len(ids))`.
+Tied to sinks and followed through local assignments, `+=` chains, joined lists and
+local functions that pass their parameter to a sink, so text that merely reads like
+SQL (an error message, a log line) is never flagged, and DDL is caught without a
+keyword list. Interpolations that cannot carry user text are exempt (see
+`domain/sql_values.py`); request data never is (see `domain/client_data.py`).
 """
 
 from __future__ import annotations
 
 import ast
-import re
 
 from flake8_backend.analysis.context import ModuleContext
-from flake8_backend.domain.sql_sinks import Sink, find_sink, looks_like_sql, sink_callees
-from flake8_backend.domain.sql_text import literal_text, text_parts
-from flake8_backend.domain.sql_values import describe, is_safe_value
-from flake8_backend.patterns import lazy_compile
-from flake8_backend.registry import Option, Rule, check, register
+from flake8_backend.domain.sql_sinks import (
+    SQL_NAME_WORDS, STATEMENT_TYPES, SqlFlow, excluded, find_sink, looks_like_sql, report_node,
+    sink_callees, sink_words, sql_flow, statement_like)
+from flake8_backend.domain.sql_text import (
+    APPEND_METHODS, before_text, record_append, string_pieces)
+from flake8_backend.domain.sql_values import (
+    MAX_VALUES, Unsafe, advise, built_at, fstring_values)
+from flake8_backend.registry import Callees, Option, Rule, check, register
 
 BE001 = register(Rule(
     code="BE001",
     name="sql-fstring",
-    message="SQL built with an f-string reaches {sink}(); pass `{value}` as a query "
-            "parameter{hint}",
+    message="SQL built with an f-string{built} {where}{client}; {advice}",
     summary="An f-string with an interpolation reaches a SQL sink.",
     what="Checks for f-strings with at least one interpolation whose text reaches a SQL "
-         "sink: DB-API `execute`/`executemany`/`executescript`, SQLAlchemy `text()`, Django "
-         "`.raw()`/`RawSQL()`, pandas `read_sql*`, asyncpg `fetch`/`fetchrow`/`fetchval`, "
-         "directly or through local variables, `+=` chains, `%`, `.format()` and `join`.",
+         "sink: DB-API `execute`/`executemany`/`executescript`, SQLAlchemy `text()`/`DDL()`/"
+         "`exec_driver_sql`, Django `.raw()`/`RawSQL()`, pandas `read_sql*`, asyncpg "
+         "`fetch`/`fetchrow`/`fetchval`, peewee `execute_sql`, web.py `db.query`, `databases` "
+         "`fetch_all`/`fetch_one`/`fetch_val`, and your own (`extend-sql-sinks`); directly or "
+         "through local variables, `+=` chains, `%`, `.format()`, `join` (and the lists it "
+         "joins), and functions or methods of the same module that pass their parameter to a "
+         "sink (`def run_query(sql): cur.execute(sql)`). An f-string that reads like SQL, "
+         "assigned to a `*sql*`/`*query*`/`stmt` variable that reaches no sink in view, is "
+         "reported where it is assigned.",
     why="Interpolating values into SQL text is SQL injection: a quote in the value rewrites "
         "the query. The review guideline requires parameterized queries, never string "
-        "concatenation. The finding is reported at the sink, so prose that merely reads "
-        "like SQL (`raise ValueError(f\"Please select a value from {x}\")`) is never flagged.",
-    bad='cur.execute(f"SELECT id, email FROM users WHERE id = {user_id}")\n',
-    good='cur.execute("SELECT id, email FROM users WHERE id = %s", (user_id,))\n',
+        "concatenation. Request data (`request.GET[...]`, `request.args[...]`, "
+        "`await request.json()`) is named as client data in the message: that is the "
+        "injection a reviewer fears most. The finding is tied to a sink, so prose that "
+        "merely reads like SQL (`raise ValueError(f\"Please select a value from {x}\")`) is "
+        "never flagged.",
+    bad='cur.execute(f"SELECT id, email FROM users WHERE name = \'{request.GET[\'q\']}\'")\n',
+    good='cur.execute("SELECT id, email FROM users WHERE name = %s", (request.GET["q"],))\n',
     severity="error",
     options=(
         Option("sql-constant-pattern", "regex", r"^_?[A-Z][A-Z0-9_]*$",
-               "Names (or attribute names) matching this pattern are constants; interpolating "
-               "them is not reported."),
+               "Names matching this pattern are constants, and so are such attributes of a "
+               "class, `self`, an imported module or `settings` (not of request data: "
+               "`request.GET` is client data); interpolating them is not reported."),
         Option("sql-safe-names", "list", (),
                "Extra names whose interpolation is safe, e.g. identifiers checked against an "
                "allowlist."),
-        Option("sql-safe-functions", "regex", r"(?i)quote|escape|identifier|^qn$",
+        Option("sql-safe-functions", "regex",
+               r"(?i)quote|escape|identifier|literal(?!_column)|^qn$"
+               r"|^format_(table|column|schema)$",
                "Calls whose function name matches this pattern quote or escape their "
-               "argument (`quote_identifier(t)`, `connection.ops.quote_name(c)`); "
-               "interpolating their result is not reported."),
+               "argument (`quote_identifier(t)`, `connection.ops.quote_name(c)`, "
+               "`literal_string(v)`, SQLAlchemy's `preparer.format_table(t)`; not "
+               "`literal_column`, which pastes raw SQL); interpolating their result is not "
+               "reported. SQLAlchemy's `column()`, `table()`, `literal()` and `bindparam()` "
+               "are always taken as quoting."),
         Option("sql-fragment-pattern", "regex", r"(?i)sql|clause|fragment|where|condition",
-               "Values whose name matches this pattern are SQL fragments (`where_sql`, "
-               "`order_clause`) composed into SQL, not data; they are checked where they are "
-               "built. An empty string turns the exemption off."),
+               "Calls whose function name matches this pattern return SQL fragments "
+               "(`build_where()`, `self.order_clause()`), checked where they are built; "
+               "interpolating their result is not reported. A variable so named is a fragment "
+               "only when it is visibly built from safe pieces: one filled from a parameter "
+               "or from request data is reported. An empty string turns the exemption off."),
+        Option("sql-building-exclude", "list",
+               ("tests/**", "test_*.py", "*_test.py", "conftest.py"),
+               "Glob patterns of files where SQL built from values is not reported by BE001 "
+               "and BE002: test code, whose values are fixtures, never requests. Matched "
+               "against the end of the path (`*` within one segment, `**` across segments)."),
     ),
     related=("ruff S608 / bandit B608 (text regex, no sink: flags prose, misses flow)",
              "semgrep formatted-sql-query", "BE002 sql-string-building"),
-    notes="Identifier interpolation (`f\"DELETE FROM {table} WHERE id = :id\"`) is still "
-          "reported, with a hint: check the identifier against an allowlist, name it in "
-          "`sql-safe-names`, or compose it with `psycopg.sql.Identifier`. `.fetch()` and "
-          "`.raw()` are common outside SQL, so there the string must start like SQL "
-          "(or `.raw()` must be called on a Django manager).",
+    notes="Exempt, because no user text can get in: constants (UPPER_CASE names, and UPPER_CASE "
+          "attributes of classes, `self`, modules and `settings`), numbers and arithmetic, "
+          "`%d`/`{:d}` formatting, conditionals between literals (`\"READ ONLY\" if ro else "
+          "\"READ WRITE\"`), quoting calls (`sql-safe-functions`), `psycopg.sql` composition, "
+          "placeholder lists (`\", \".join([\"%s\"] * len(ids))`), random tokens "
+          "(`uuid4().hex`, `secrets.token_hex()`), loop variables over literal collections, "
+          "the keys of a literal dict and the values of an UPPER_CASE table, comprehensions "
+          "of quoted values, model metadata (`Model.__tablename__`, `Model.__table__.name`, "
+          "the table of a SQLAlchemy DDL event, Django `_meta.db_table`), members of enums "
+          "defined in the module with literal values (`Status.DRAFT.value`), and names bound "
+          "only to such values. Everything else, a parameter above all, is reported. The "
+          "message names each value as written (up to three) and the fix for its place: a "
+          "query parameter for a value; for an identifier (after `FROM`, `ORDER BY`, in "
+          "`\"...\"`), an allowlist, `sql-safe-names`, or `psycopg.sql.Identifier`. `.fetch()`, "
+          "`.query()`, `.fetch_all()` and `.raw()` are common outside SQL, so there the string "
+          "must start like SQL (or `.raw()` must be called on a Django manager); a list "
+          "handed to `execute` (a subprocess runner's argv) is not SQL, nor is text that "
+          "visibly starts like no SQL statement. Add your own sinks with `extend-sql-sinks` "
+          "(dotted names are functions, plain names are methods). Test files "
+          "(`sql-building-exclude`) are not checked. The finding is reported at the sink "
+          "call, or at the SQL text when it sits inside the call on a line of its own "
+          "(black-wrapped code), where `# noqa: BE001` goes, as in ruff; the message gives "
+          "the line where the text was built when it is elsewhere.",
 ))
-
-_IDENTIFIER_BEFORE = lazy_compile(
-    r"\b(from|join|into|update|table|exists|on|by|as|select|distinct)\s*[\"`\[]?\s*$",
-    re.IGNORECASE)
 
 
 @check(ast.Call, rules=(BE001,), callees=sink_callees)
 def check_sql_fstring(node: ast.Call, ctx: ModuleContext) -> None:
+    if excluded(ctx):
+        return
     sink = find_sink(node, ctx)
     if sink is None:
         return
+    flow = sql_flow(ctx)
+    flow.note_sink(sink)
+    flow.on_end(_report_at_end)
     for sql in sink.sqls:
-        for part in text_parts(sql, ctx):
-            if not isinstance(part, ast.JoinedStr):
-                continue
-            unsafe = _first_unsafe(part, ctx)
-            if unsafe is None:
-                continue
-            if sink.ambiguous and not looks_like_sql(sql, ctx):
-                return
-            ctx.report(BE001, node, end=node.func, sink=sink.label.lstrip("."),
-                       value=describe(unsafe.value), hint=_hint(part, unsafe, sink))
+        values = unsafe_fstring_values(sql, ctx)
+        if not values:
+            continue
+        if sink.ambiguous and not looks_like_sql(sql, ctx):
             return
+        _report(ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()")
+        return
 
 
-def _first_unsafe(fstring: ast.JoinedStr, ctx: ModuleContext) -> ast.FormattedValue | None:
-    for value in fstring.values:
-        if isinstance(value, ast.FormattedValue) and not _safe_interpolation(value, ctx):
-            return value
-    return None
+def unsafe_fstring_values(sql: ast.expr, ctx: ModuleContext) -> list[Unsafe]:
+    """Unsafe interpolations of the f-strings whose text flows into `sql`."""
+    found: list[Unsafe] = []
+    for piece in string_pieces(sql, ctx):
+        if isinstance(piece.node, ast.JoinedStr):
+            found.extend(fstring_values(piece.node, ctx, piece.comps,
+                                        lambda piece=piece: before_text(piece, ctx)))
+            if len(found) >= MAX_VALUES:
+                break
+    return found
 
 
-def _safe_interpolation(value: ast.FormattedValue, ctx: ModuleContext) -> bool:
-    spec = value.format_spec
-    if isinstance(spec, ast.JoinedStr) and literal_text(spec).rstrip().endswith(("d", "f", "e")):
-        return True  # `{n:d}` / `{x:.2f}` only format numbers
-    return is_safe_value(value.value, ctx)
+def _report(ctx: ModuleContext, call: ast.Call, sql: ast.expr, values: list[Unsafe],
+            where: str) -> None:
+    target = report_node(call, sql)
+    advice = advise(values)
+    ctx.report(BE001, target, end=call.func if target is call else target,
+               built=built_at(advice.line, target, call), where=where, client=advice.client,
+               advice=advice.advice)
 
 
-def _hint(fstring: ast.JoinedStr, unsafe: ast.FormattedValue, sink: Sink) -> str:
-    before = []
-    for value in fstring.values:
-        if value is unsafe:
-            break
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            before.append(value.value)
-        else:
-            before.append("x")
-    if _IDENTIFIER_BEFORE.search("".join(before)) or sink.has_params:
-        return ("; if it is an identifier, check it against an allowlist or compose it with "
-                "psycopg.sql.Identifier / sqlalchemy quoting")
-    return ""
+@check(*STATEMENT_TYPES, rules=(BE001,), needs=sink_words)
+def check_fstring_to_local_sink(node: ast.stmt, ctx: ModuleContext) -> None:
+    """An f-string handed to a function of this module that runs it (decided at the end)."""
+    if excluded(ctx):
+        return
+    flow = sql_flow(ctx)
+    calls = flow.local_calls(node)
+    if not calls:
+        return
+    flow.on_end(_report_at_end)
+    for call, key, args in calls:
+        for position, keyword, arg in args:
+            values = unsafe_fstring_values(arg, ctx)
+            if values:
+                flow.add_candidate(BE001.code, call, key, position, keyword, arg,
+                                   (values, statement_like(arg, ctx)))
+
+
+@check(ast.Call, rules=(BE001,), callees=Callees(names=APPEND_METHODS))
+def check_list_appends(node: ast.Call, ctx: ModuleContext) -> None:
+    """`parts.append(f"...")`: what a later `" AND ".join(parts)` joins."""
+    record_append(node, ctx)
+
+
+@check(ast.Assign, ast.AugAssign, rules=(BE001,), needs=SQL_NAME_WORDS)
+def check_fstring_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> None:
+    """SQL built with an f-string in a SQL-named variable, reported at the end if no sink
+    consumes it."""
+    if excluded(ctx):
+        return
+    flow = sql_flow(ctx)
+    tracked = flow.track_variable(node)
+    if tracked is None:
+        return
+    builder, pieces = tracked
+    flow.on_end(_report_at_end)
+    if BE001.code in builder.unsafe:
+        return
+    values = [u for p in pieces if isinstance(p.node, ast.JoinedStr)
+              for u in fstring_values(p.node, ctx, p.comps,
+                                      lambda p=p: before_text(p, ctx))][:MAX_VALUES]
+    if values:
+        builder.unsafe[BE001.code] = (values, node)
+
+
+def _report_at_end(flow: SqlFlow) -> None:
+    ctx = flow.ctx
+    for candidate in flow.candidates:
+        if candidate.code != BE001.code:
+            continue
+        wrapper = flow.wrapper_for(candidate.key, candidate.position, candidate.keyword)
+        values, statement = candidate.verdict  # type: ignore[misc]
+        if wrapper is None or (wrapper.statement and not statement):
+            continue
+        name = candidate.call.func
+        label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+        _report(ctx, candidate.call, candidate.arg, values,
+                f"reaches {label}(), which runs it with {wrapper.sink}() (line {wrapper.line})")
+    for builder in flow.unconsumed():
+        found = builder.unsafe.get(BE001.code)
+        if found is None:
+            continue
+        values, stmt = found  # type: ignore[misc]
+        end = stmt.targets[-1] if isinstance(stmt, ast.Assign) else stmt.target
+        advice = advise(values)
+        ctx.report(BE001, stmt, end=end, built="", where=f"is assigned to `{builder.name}`",
+                   client=advice.client, advice=advice.advice)
