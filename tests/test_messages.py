@@ -45,14 +45,17 @@ def test_sql_messages_name_up_to_three_values_and_count_the_rest():
 
 
 def test_sql_identifier_hint_only_in_identifier_position():
-    source = ("def f(cur, table, uid, col):\n"
-              "    cur.execute(f'SELECT id FROM {table} WHERE id = {uid}')\n"
+    source = ("def f(cur, job, uid, col):\n"
+              "    cur.execute(f'SELECT id FROM {job.table} WHERE id = {uid}')\n"
               "    cur.execute(f'SELECT id FROM t ORDER BY {col}')\n"
-              "    cur.execute(f'SELECT id FROM t WHERE id = {uid}')\n")
-    first, second, third = _messages(source, "BE001")
-    assert first.endswith("; pass `uid` as a query parameter; check `table` against an "
+              "    cur.execute(f'SELECT id FROM t WHERE id = {uid}')\n"
+              "    cur.execute(f'CREATE DATABASE {job.name}')\n")
+    first, second, third, fourth = _messages(source, "BE001")
+    assert first.endswith("; pass `uid` as a query parameter; check `job.table` against an "
                           "allowlist or compose it with sql.Identifier (an identifier cannot "
                           "be a query parameter)")
+    assert fourth.endswith("; check `job.name` against an allowlist or quote it (this "
+                           "statement takes no query parameters)")
     assert "check `col` against an allowlist" in second and "query parameter;" not in second
     assert third.endswith("pass `uid` as a query parameter") and "allowlist" not in third
 
@@ -67,6 +70,17 @@ def test_sql_messages_give_the_line_where_the_text_was_built():
     assert built_here.startswith("BE002 SQL built with + reaches execute();")
 
 
+def test_sql_messages_name_the_function_a_caller_passes_a_table_name_to():
+    source = ("def drop(cur, table):\n"
+              "    cur.execute(f'DROP TABLE {table}')\n\n\n"
+              "def view(request, cur):\n"
+              "    drop(cur, request.GET['t'])\n")
+    assert _messages(source, "BE001") == [
+        "BE001 SQL built with an f-string in drop() reaches execute() (line 2) with client "
+        "data; check `request.GET['t']` against an allowlist or quote it (this statement "
+        "takes no query parameters)"]
+
+
 def test_sql_messages_name_the_local_function_and_its_sink():
     source = ("def run(cur, sql):\n"
               "    cur.execute(sql)\n\n\n"
@@ -78,7 +92,7 @@ def test_sql_messages_name_the_local_function_and_its_sink():
 
 
 def test_sql_building_is_not_checked_in_test_files_unless_configured():
-    source = "def test_it(cur, rid):\n    cur.execute(f'DROP TABLE \"{rid}\"')\n"
+    source = "def test_it(cur, row):\n    cur.execute(f'DROP TABLE \"{row.rid}\"')\n"
     assert _messages(source, "BE001", "tests/test_tables.py") == []
     assert _messages(source, "BE001", "app/tables.py")
     assert _messages(source, "BE001", "tests/test_tables.py", {"sql-building-exclude": []})

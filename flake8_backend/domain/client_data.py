@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 
+from flake8_backend.analysis.astutil import callee_name
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG, IMPORT, ITER, PARAM
+from flake8_backend.domain.routes import enclosing_route_handler
 
 REQUEST_NAMES = frozenset({"request", "req"})
 # Module-level request proxies (Flask and its relatives).
@@ -31,6 +33,13 @@ CLIENT_ATTRIBUTES = frozenset({
 CLIENT_METHODS = frozenset({"get_json", "get_data", "json", "form", "body", "stream"})
 # Calls that turn any value into a number or a quoted identifier: no client text survives.
 _SANITIZING_CALLS = frozenset({"int", "float", "len", "bool", "abs", "round"})
+# Parameters of a route handler that the framework fills with something else than request
+# data: the request itself, a database session, injected dependencies.
+_NOT_CLIENT_ANNOTATIONS = frozenset({
+    "Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "WebSocket", "Response",
+    "BackgroundTasks", "Session", "AsyncSession", "Connection", "AsyncConnection", "Database",
+    "SecurityScopes", "HTTPConnection"})
+_INJECTIONS = frozenset({"Depends", "Security", "Inject", "Provide"})
 _MAX_HOPS = 4
 _MAX_NODES = 64
 
@@ -112,6 +121,8 @@ def client_source(expr: ast.expr, ctx: ModuleContext) -> ast.expr | None:
                 if id(binding) in seen:
                     continue
                 seen.add(id(binding))
+                if binding.kind == PARAM and route_parameter(binding.value, ctx):
+                    return node
                 if binding.kind in (ASSIGN, ITER) and binding.value is not None:
                     pending.append((binding.value, hops + 1))
                 elif binding.kind == AUG:
@@ -133,3 +144,44 @@ def client_source(expr: ast.expr, ctx: ModuleContext) -> ast.expr | None:
             pending.extend((child, hops) for child in ast.iter_child_nodes(node)
                            if isinstance(child, ast.expr))
     return None
+
+
+def route_parameter(arg: ast.AST | None, ctx: ModuleContext) -> bool:
+    """A parameter of the route handler being walked that the framework fills from the URL,
+    the query string or the body: FastAPI's `q: str`, Flask's `<name>`, Django's URL kwargs."""
+    if not isinstance(arg, ast.arg):
+        return False
+    handler = enclosing_route_handler(ctx)
+    if handler is None:
+        return False
+    args = handler.args
+    positional = [*args.posonlyargs, *args.args]
+    if arg.arg in ("self", "cls", "request", "req") or (positional and arg is positional[0]
+                                                        and ctx.scope.parent is not None
+                                                        and ctx.scope.parent.kind == "class"):
+        return False
+    if _annotation_name(arg.annotation) in _NOT_CLIENT_ANNOTATIONS:
+        return False
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]],
+                        args.defaults))
+    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d)
+    default = defaults.get(arg.arg)
+    if default is None and isinstance(arg.annotation, ast.Subscript):
+        default = arg.annotation  # `Annotated[Session, Depends(get_db)]`
+    return not _injected(default)
+
+
+def _injected(node: ast.AST | None) -> bool:
+    """`Depends(get_db)`, or `Annotated[..., Depends(...)]`."""
+    pending = [node] if node is not None else []
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop()
+        if isinstance(current, ast.Call) and callee_name(current.func) in _INJECTIONS:
+            return True
+        if isinstance(current, ast.Subscript):
+            pending.append(current.slice)
+        elif isinstance(current, ast.Tuple):
+            pending.extend(current.elts)
+    return False

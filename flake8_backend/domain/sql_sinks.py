@@ -23,8 +23,11 @@ from typing import Callable, NamedTuple
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN, AUG, OTHER, PARAM
+from flake8_backend.domain.client_data import client_source
 from flake8_backend.domain.sql_text import (
-    OPERAND, TEXT, Piece, leading_text, literal_text, string_pieces, visible_start)
+    OPERAND, TABLE, TEXT, UTILITY, VALUE, Piece, leading_text, literal_text, string_pieces,
+    visible_start)
+from flake8_backend.domain.sql_values import Unsafe, is_fragment_name, is_safe_value
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Callees, Needs
 from flake8_backend.settings import Settings
@@ -273,13 +276,27 @@ def _excluded(ctx: ModuleContext) -> bool:
 
 # -- the flow: wrappers one call away, and SQL variables that reach no sink ------------------
 class Wrapper(NamedTuple):
-    """A local function or method passing its parameter `name` to a sink."""
+    """A local function or method passing its parameter `name` to a sink: as the SQL text
+    (`pasted` empty), or pasted into it where no query parameter can go (an identifier, a
+    DDL statement): then `pasted` is (rule code, how it was pasted, the place), and the
+    calls passing something unsafe there are reported."""
 
     position: int | None  # where the argument sits at a call (`self.` not counted)
     name: str | None  # the parameter's name, for keyword arguments
     sink: str  # the sink it reaches, for messages
     line: int  # the sink's line
     statement: bool  # the sink takes a whole statement (a method sink)
+    pasted: tuple[str, str, str] | tuple[()] = ()
+
+
+class Argument(NamedTuple):
+    """An unsafe value passed to a local function or method, judged at the call."""
+
+    call: ast.Call
+    key: tuple
+    position: int | None
+    keyword: str | None
+    unsafe: Unsafe
 
 
 class Candidate(NamedTuple):
@@ -293,6 +310,7 @@ class Candidate(NamedTuple):
     arg: ast.expr
     verdict: object
     pieces: frozenset[int]
+    deferred: list[Deferred]  # the caller's parameters pasted into the text it passes
 
 
 class LocalCall(NamedTuple):
@@ -312,6 +330,13 @@ class _Forward(NamedTuple):
     callee: tuple  # f
     position: int | None
     keyword: str | None
+
+
+class Deferred(NamedTuple):
+    """A parameter pasted where no query parameter can go, to be judged at the calls."""
+
+    key: tuple  # the function
+    param: Wrapper  # its parameter, with the sink and how it was pasted
 
 
 class Builder:
@@ -362,6 +387,7 @@ class SqlFlow:
         self.wrappers: dict[tuple, list[Wrapper]] = {}
         self.forwards: list[_Forward] = []
         self.candidates: list[Candidate] = []
+        self.arguments: list[Argument] = []
         self.consumed: set[int] = set()  # ids of pieces that reached a sink or a wrapper
         self.builders: dict[tuple[int, str], Builder] = {}
         self.all_builders: list[Builder] = []
@@ -444,33 +470,92 @@ class SqlFlow:
         for position, keyword, arg in args:
             if _builds_text(arg, ctx):
                 found.append((position, keyword, arg))
-            elif isinstance(arg, ast.Name):
-                self._note_forward(arg, key, position, keyword)
+            elif isinstance(arg, ast.Name) and self._note_forward(arg, key, position, keyword):
+                continue
+            if not is_safe_value(arg, ctx):
+                self.arguments.append(Argument(call, key, position, keyword, Unsafe(
+                    arg, VALUE, client_source(arg, ctx), arg.lineno)))
         return found
 
     def _note_forward(self, name: ast.Name, callee: tuple, position: int | None,
-                      keyword: str | None) -> None:
+                      keyword: str | None) -> bool:
+        """Record `def g(x): f(x)`; True when `name` is only a parameter of g."""
         found = _enclosing_def(self.ctx)
         if found is None:
-            return
+            return False
         key, node, bound = found
-        for binding in self.ctx.reaching(name.id, name):
+        bindings = self.ctx.reaching(name.id, name)
+        for binding in bindings:
             if binding.kind == PARAM:
                 param = _parameter(node, binding.value, bound, None)
                 if param is not None:
                     self.forwards.append(_Forward(key, param, callee, position, keyword))
+        return bool(bindings) and all(b.kind == PARAM for b in bindings)
+
+    # -- parameters pasted where no query parameter can go ----------------------------------
+    def defer(self, values: list[Unsafe], sink: Sink | None, code: str, how: str
+              ) -> tuple[list[Unsafe], list[Deferred]]:
+        """Split off the parameters of this function pasted as a table name or into a
+        statement that takes no parameters (`f"DROP TABLE {table}"`): their safety is the
+        callers' (a name cannot be bound), so the calls in this module passing something
+        unsafe there are reported instead. Request data, fragment-named parameters and
+        columns (`ORDER BY {col}`, where request data most often goes) stay reported here."""
+        kept: list[Unsafe] = []
+        deferred: list[Deferred] = []
+        ctx = self.ctx
+        found = None
+        for unsafe in values:
+            node = unsafe.node
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in ("str", "repr") and len(node.args) == 1:
+                node = node.args[0]  # `str(when)`
+            if unsafe.position in (TABLE, UTILITY) and unsafe.client is None and \
+                    isinstance(node, ast.Name) and \
+                    not is_fragment_name(node.id, ctx.settings):
+                bindings = ctx.reaching(node.id, node)
+                if bindings and all(b.kind == PARAM for b in bindings):
+                    found = found or _enclosing_def(ctx)
+                    param = _parameter(found[1], bindings[0].value, found[2], sink) \
+                        if found else None
+                    if param is not None:
+                        deferred.append(Deferred(found[0], param._replace(
+                            pasted=(code, how, unsafe.position))))
+                        continue
+            kept.append(unsafe)
+        if sink is not None:
+            for item in deferred:
+                self._add_wrapper(item.key, item.param)
+        return kept, deferred
+
+    def _add_wrapper(self, key: tuple, wrapper: Wrapper) -> None:
+        entry = self.wrappers.setdefault(key, [])
+        if all(w.position != wrapper.position or w.name != wrapper.name
+               or w.pasted != wrapper.pasted for w in entry):
+            entry.append(wrapper)
+
+    def pasted_arguments(self, code: str) -> list[tuple[Argument, Wrapper]]:
+        """Unsafe values passed where a local function pastes them (for rule `code`)."""
+        found = []
+        for argument in self.arguments:
+            for wrapper in self.wrappers.get(argument.key, ()):
+                if wrapper.pasted and wrapper.pasted[0] == code and _matches(
+                        wrapper, argument.position, argument.keyword):
+                    found.append((argument, wrapper))
+                    break
+        return found
 
     def add_candidate(self, code: str, call: ast.Call, key: tuple, position: int | None,
-                      keyword: str | None, arg: ast.expr, verdict: object) -> None:
+                      keyword: str | None, arg: ast.expr, verdict: object,
+                      deferred: list[Deferred] | None = None) -> None:
         self.candidates.append(Candidate(
             code, call, key, position, keyword, arg, verdict,
-            frozenset(id(p.node) for p in string_pieces(arg, self.ctx))))
+            frozenset(id(p.node) for p in string_pieces(arg, self.ctx)), deferred or []))
 
     def wrapper_for(self, key: tuple, position: int | None,
                     keyword: str | None) -> Wrapper | None:
+        """The wrapper taking SQL text at this argument of a call to `key`."""
         for wrapper in self.wrappers.get(key, ()):
-            if (position is not None and position == wrapper.position) or (
-                    keyword is not None and keyword == wrapper.name):
+            if not wrapper.pasted and _matches(wrapper, position, keyword):
                 return wrapper
         return None
 
@@ -533,30 +618,32 @@ class SqlFlow:
     def _finish(self) -> None:
         self._resolve_forwards()
         for candidate in self.candidates:
-            if self.wrapper_for(candidate.key, candidate.position, candidate.keyword):
+            wrapper = self.wrapper_for(candidate.key, candidate.position, candidate.keyword)
+            if wrapper is not None:
                 self.consumed.update(candidate.pieces)
+                for item in candidate.deferred:  # `def drop(t): run(f"DROP TABLE {t}")`
+                    self._add_wrapper(item.key, item.param._replace(
+                        sink=wrapper.sink, line=wrapper.line))
+        self._resolve_forwards()
         for reporter in self.reporters:
             reporter(self)
 
     def _resolve_forwards(self) -> None:
-        pending = self.forwards
+        """Wrappers of wrappers, a few calls deep: linear work per round, bounded rounds."""
         for _ in range(_MAX_ROUNDS):
-            if not pending:
+            added = False
+            for forward in self.forwards:
+                for target in self.wrappers.get(forward.callee, ()):
+                    if not _matches(target, forward.position, forward.keyword):
+                        continue
+                    wrapper = forward.param._replace(sink=target.sink, line=target.line,
+                                                     statement=target.statement,
+                                                     pasted=target.pasted)
+                    before = len(self.wrappers.get(forward.key, ()))
+                    self._add_wrapper(forward.key, wrapper)
+                    added = added or len(self.wrappers[forward.key]) > before
+            if not added:
                 return
-            left = []
-            for forward in pending:
-                target = self.wrapper_for(forward.callee, forward.position, forward.keyword)
-                if target is None:
-                    left.append(forward)
-                    continue
-                wrapper = forward.param._replace(sink=target.sink, line=target.line,
-                                                 statement=target.statement)
-                entry = self.wrappers.setdefault(forward.key, [])
-                if all(w.position != wrapper.position or w.name != wrapper.name for w in entry):
-                    entry.append(wrapper)
-            if len(left) == len(pending):
-                return
-            pending = left
 
 
 def sql_flow(ctx: ModuleContext) -> SqlFlow:
@@ -698,6 +785,11 @@ def _enclosing_def(ctx: ModuleContext) -> tuple[tuple, ast.FunctionDef, bool] | 
         static = _methods(parent.node, ctx.cached(_local_defs))[1]
         return (id(parent.node), node.name), node, node.name not in static
     return None
+
+
+def _matches(wrapper: Wrapper, position: int | None, keyword: str | None) -> bool:
+    return (position is not None and position == wrapper.position) or (
+        keyword is not None and keyword == wrapper.name)
 
 
 def _parameter(node: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.AST | None, bound: bool,

@@ -11,6 +11,7 @@ part of the final string, with the literal text just before it in its template
 from __future__ import annotations
 
 import ast
+import re
 import string
 from typing import Iterator, Union
 
@@ -457,20 +458,32 @@ def literal_text(node: ast.JoinedStr, stand_in: str = "1") -> str:
 
 # -- where a value sits in the SQL: a value, or an identifier ------------------------------
 # Keywords after which comes a name (a table, a column, an alias), not a value.
-_IDENTIFIER_KEYWORDS = frozenset({
+# Keywords after which comes the name of a table (or of another schema object).
+_TABLE_KEYWORDS = frozenset({
     "from", "join", "into", "update", "table", "exists", "view", "index", "schema", "database",
-    "sequence", "trigger", "function", "procedure", "column", "constraint", "type", "as",
-    "select", "distinct", "by", "on", "pragma", "savepoint", "truncate", "analyze", "vacuum",
-    "reindex", "extension", "owner", "role", "user", "returning", "using", "describe",
-    "tablespace", "materialized", "collation", "domain", "rule", "policy", "publication",
-    "subscription", "attach", "detach", "rename", "add", "alter", "drop", "create", "cluster",
-    "lock", "listen", "notify", "comment", "grant", "revoke",
+    "sequence", "trigger", "function", "procedure", "type", "savepoint", "truncate", "analyze",
+    "vacuum", "reindex", "extension", "owner", "role", "user", "describe", "tablespace",
+    "materialized", "collation", "domain", "rule", "policy", "publication", "subscription",
+    "attach", "detach", "rename", "alter", "drop", "create", "cluster", "lock", "listen",
+    "notify", "grant", "revoke", "to",
 })
+# Keywords after which comes a column (or an alias, a constraint, an ordering).
+_COLUMN_KEYWORDS = frozenset({"column", "constraint", "as", "select", "distinct", "by", "on",
+                              "pragma", "returning", "using", "add", "comment"})
 # Keywords after which a comma-separated list holds values.
 _VALUE_LIST_KEYWORDS = frozenset({"values", "in", "set", "limit", "offset", "between"})
 _LAST_WORD = lazy_compile(r"([A-Za-z_]+)\W*$")
 _WORDS = lazy_compile(r"[A-Za-z_]+")
-IDENTIFIER, VALUE = "identifier", "value"
+IDENTIFIER, VALUE, UTILITY, TABLE = "identifier", "value", "utility", "table"
+# Statements that take no query parameters at all (DDL, SET, PRAGMA, NOTIFY...): whatever is
+# pasted into them cannot be bound, only checked or quoted.
+_UTILITY_STATEMENTS = frozenset({
+    "set", "pragma", "create", "drop", "alter", "grant", "revoke", "notify", "listen",
+    "unlisten", "savepoint", "release", "rollback", "vacuum", "analyze", "analyse", "comment",
+    "lock", "truncate", "reindex", "cluster", "declare", "refresh", "use", "detach",
+    "rename", "do", "reset", "discard", "checkpoint", "begin", "start", "deallocate",
+    "prepare", "show", "optimize", "flush", "kill"})
+_FIRST_WORD = lazy_compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*\(?\s*([A-Za-z_]+)", re.DOTALL)
 
 
 # Words between a keyword and the name it introduces: `CREATE INDEX CONCURRENTLY IF NOT
@@ -481,11 +494,16 @@ _MODIFIERS = frozenset({"if", "not", "exists", "concurrently", "only", "temporar
 
 
 def sql_position(before: str | None) -> str:
-    """IDENTIFIER when the text before an insertion point leaves it in a name's place
-    (`FROM {t}`, `ORDER BY {col}`, `"{name}"`, `schema.{t}`, `INSERT INTO t ({cols})`),
-    else VALUE (`= {v}`, `'{v}'`, `IN ({v})`, `LIMIT {n}`, a function's argument)."""
+    """Where an insertion point sits, from the text before it: UTILITY in a statement that
+    takes no parameters (DDL, `SET`, `PRAGMA`, `NOTIFY`); TABLE in a table's place (`FROM {t}`,
+    `JOIN {t}`, `UPDATE {t}`); IDENTIFIER in another name's place (`ORDER BY {col}`,
+    `SELECT {cols}`, `"{name}"`, `t.{col}`, `INSERT INTO t ({cols})`); else VALUE (`= {v}`,
+    `'{v}'`, `IN ({v})`, `LIMIT {n}`, a function's argument)."""
     if not before:
         return VALUE
+    first = _FIRST_WORD.match(before)
+    if first and first.group(1).lower() in _UTILITY_STATEMENTS:
+        return UTILITY  # `SET search_path = {s}`, `CREATE DATABASE {name}`, `NOTIFY c, '{p}'`
     if before.count("'") % 2:
         return VALUE  # inside a quoted string literal
     if before.count('"') % 2 or before.count("`") % 2 or before.rfind("[") > before.rfind("]"):
@@ -518,7 +536,9 @@ def sql_position(before: str | None) -> str:
         return VALUE
     while len(words) > 1 and words[-1] in _MODIFIERS:
         words.pop()
-    return IDENTIFIER if words[-1] in _IDENTIFIER_KEYWORDS else VALUE
+    if words[-1] in _TABLE_KEYWORDS:
+        return TABLE
+    return IDENTIFIER if words[-1] in _COLUMN_KEYWORDS else VALUE
 
 
 def _open_paren(text: str) -> int | None:

@@ -29,7 +29,7 @@ from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG, IMPORT, ITER, OTHER, PARAM
 from flake8_backend.domain.client_data import client_source, is_request
 from flake8_backend.domain.sql_text import (
-    COMPOSITION_MODULES, IDENTIFIER, PLACEHOLDER, VALUE, appended_values,
+    COMPOSITION_MODULES, IDENTIFIER, PLACEHOLDER, TABLE, UTILITY, VALUE, appended_values,
     bound_by_comprehension, is_str_join, literal_text, sql_position, target_names)
 
 _NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max", "hex",
@@ -790,7 +790,8 @@ def advise(values: list[Unsafe]) -> Advice:
     more = len(named) - len(shown)
     parts = []
     plain = [u for u in shown if u.position == VALUE]
-    identifiers = [u for u in shown if u.position == IDENTIFIER]
+    identifiers = [u for u in shown if u.position in (IDENTIFIER, TABLE)]
+    utility = [u for u in shown if u.position == UTILITY]
     if plain:
         parts.append(f"pass {_names(plain)} as "
                      f"{'a query parameter' if len(plain) == 1 else 'query parameters'}")
@@ -799,6 +800,10 @@ def advise(values: list[Unsafe]) -> Advice:
         parts.append(f"check {_names(identifiers)} against an allowlist or compose "
                      f"{'it' if one else 'them'} with sql.Identifier (an identifier cannot be "
                      f"a query parameter)")
+    if utility:
+        one = len(utility) == 1
+        parts.append(f"check {_names(utility)} against an allowlist or quote "
+                     f"{'it' if one else 'them'} (this statement takes no query parameters)")
     text = "; ".join(parts)
     if more:
         text += f" ({more} more value{'s' if more > 1 else ''})"
@@ -816,7 +821,10 @@ def _names(values: list[Unsafe]) -> str:
 def _label(unsafe: Unsafe) -> str:
     label = f"`{describe(unsafe.node)}`"
     client = unsafe.client
-    if client is not None and describe(client) != describe(unsafe.node):
+    if isinstance(client, ast.Name):
+        label += " (a route parameter)" if client is unsafe.node else \
+            f" (from the route parameter `{client.id}`)"
+    elif client is not None and describe(client) != describe(unsafe.node):
         label += f" (from `{describe(client)}`)"
     return label
 

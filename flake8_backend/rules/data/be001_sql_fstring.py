@@ -13,8 +13,8 @@ import ast
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.domain.sql_sinks import (
-    SQL_NAME_WORDS, STATEMENT_TYPES, SqlFlow, excluded, find_sink, looks_like_sql, report_node,
-    sink_callees, sink_words, sql_flow, statement_like)
+    SQL_NAME_WORDS, STATEMENT_TYPES, Argument, SqlFlow, Wrapper, excluded, find_sink,
+    looks_like_sql, report_node, sink_callees, sink_words, sql_flow, statement_like)
 from flake8_backend.domain.sql_text import (
     APPEND_METHODS, before_text, record_append, string_pieces)
 from flake8_backend.domain.sql_values import (
@@ -119,7 +119,9 @@ def check_sql_fstring(node: ast.Call, ctx: ModuleContext) -> None:
             continue
         if sink.ambiguous and not looks_like_sql(sql, ctx):
             return
-        _report(ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()")
+        values, _ = flow.defer(values, sink, BE001.code, "an f-string")
+        if values:
+            _report(ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()")
         return
 
 
@@ -158,8 +160,9 @@ def check_fstring_to_local_sink(node: ast.stmt, ctx: ModuleContext) -> None:
         for position, keyword, arg in args:
             values = unsafe_fstring_values(arg, ctx)
             if values:
+                values, deferred = flow.defer(values, None, BE001.code, "an f-string")
                 flow.add_candidate(BE001.code, call, key, position, keyword, arg,
-                                   (values, statement_like(arg, ctx)))
+                                   (values, statement_like(arg, ctx)), deferred)
 
 
 @check(ast.Call, rules=(BE001,), callees=Callees(names=APPEND_METHODS))
@@ -185,6 +188,7 @@ def check_fstring_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext)
     values = [u for p in pieces if isinstance(p.node, ast.JoinedStr)
               for u in fstring_values(p.node, ctx, p.comps,
                                       lambda p=p: before_text(p, ctx))][:MAX_VALUES]
+    values, _ = flow.defer(values, None, BE001.code, "an f-string")
     if values:
         builder.unsafe[BE001.code] = (values, node)
 
@@ -196,12 +200,14 @@ def _report_at_end(flow: SqlFlow) -> None:
             continue
         wrapper = flow.wrapper_for(candidate.key, candidate.position, candidate.keyword)
         values, statement = candidate.verdict  # type: ignore[misc]
-        if wrapper is None or (wrapper.statement and not statement):
+        if wrapper is None or not values or (wrapper.statement and not statement):
             continue
         name = candidate.call.func
         label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
         _report(ctx, candidate.call, candidate.arg, values,
                 f"reaches {label}(), which runs it with {wrapper.sink}() (line {wrapper.line})")
+    for argument, wrapper in flow.pasted_arguments(BE001.code):
+        _report_pasted(ctx, argument, wrapper)
     for builder in flow.unconsumed():
         found = builder.unsafe.get(BE001.code)
         if found is None:
@@ -211,3 +217,16 @@ def _report_at_end(flow: SqlFlow) -> None:
         advice = advise(values)
         ctx.report(BE001, stmt, end=end, built="", where=f"is assigned to `{builder.name}`",
                    client=advice.client, advice=advice.advice)
+
+
+def _report_pasted(ctx: ModuleContext, argument: Argument, wrapper: Wrapper) -> None:
+    """An unsafe value passed where a local function pastes it into its SQL."""
+    call = argument.call
+    _, how, place = wrapper.pasted
+    name = call.func
+    label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+    target = report_node(call, argument.unsafe.node)
+    advice = advise([argument.unsafe._replace(position=place)])
+    ctx.report(BE001, target, end=call.func if target is call else target,
+               built=f" in {label}()", where=f"reaches {wrapper.sink}() (line {wrapper.line})",
+               client=advice.client, advice=advice.advice)

@@ -15,8 +15,8 @@ import ast
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.domain.sql_sinks import (
-    SQL_NAME_WORDS, STATEMENT_TYPES, SqlFlow, excluded, find_sink, looks_like_sql, report_node,
-    sink_callees, sink_words, sql_flow, statement_like)
+    SQL_NAME_WORDS, STATEMENT_TYPES, Argument, SqlFlow, Wrapper, excluded, find_sink,
+    looks_like_sql, report_node, sink_callees, sink_words, sql_flow, statement_like)
 from flake8_backend.domain.sql_text import (
     APPEND_METHODS, OPERAND, Piece, before_text, record_append, sql_position, string_pieces)
 from flake8_backend.domain.sql_values import MAX_VALUES, Unsafe, advise, built_at, judge
@@ -90,7 +90,9 @@ def check_sql_building(node: ast.Call, ctx: ModuleContext) -> None:
             continue
         if sink.ambiguous and not looks_like_sql(sql, ctx):
             return
-        _report(ctx, node, sql, values, how, f"reaches {sink.label.lstrip('.')}()")
+        values, _ = flow.defer(values, sink, BE002.code, how)
+        if values:
+            _report(ctx, node, sql, values, how, f"reaches {sink.label.lstrip('.')}()")
         return
 
 
@@ -117,8 +119,9 @@ def check_building_to_local_sink(node: ast.stmt, ctx: ModuleContext) -> None:
         for position, keyword, arg in args:
             values, how = unsafe_pieces(string_pieces(arg, ctx), ctx)
             if values:
+                values, deferred = flow.defer(values, None, BE002.code, how)
                 flow.add_candidate(BE002.code, call, key, position, keyword, arg,
-                                   (values, how, statement_like(arg, ctx)))
+                                   (values, how, statement_like(arg, ctx)), deferred)
 
 
 @check(ast.Call, rules=(BE002,), callees=Callees(names=APPEND_METHODS))
@@ -141,6 +144,7 @@ def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> 
     if BE002.code in builder.unsafe:
         return
     values, how = unsafe_pieces(pieces, ctx)
+    values, _ = flow.defer(values, None, BE002.code, how)
     if values:
         builder.unsafe[BE002.code] = ((values, how), node)
 
@@ -152,12 +156,14 @@ def _report_at_end(flow: SqlFlow) -> None:
             continue
         wrapper = flow.wrapper_for(candidate.key, candidate.position, candidate.keyword)
         values, how, statement = candidate.verdict  # type: ignore[misc]
-        if wrapper is None or (wrapper.statement and not statement):
+        if wrapper is None or not values or (wrapper.statement and not statement):
             continue
         name = candidate.call.func
         label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
         _report(ctx, candidate.call, candidate.arg, values, how,
                 f"reaches {label}(), which runs it with {wrapper.sink}() (line {wrapper.line})")
+    for argument, wrapper in flow.pasted_arguments(BE002.code):
+        _report_pasted(ctx, argument, wrapper)
     for builder in flow.unconsumed():
         found = builder.unsafe.get(BE002.code)
         if found is None:
@@ -168,6 +174,19 @@ def _report_at_end(flow: SqlFlow) -> None:
         ctx.report(BE002, stmt, end=end, how=how, built="",
                    where=f"is assigned to `{builder.name}`", client=advice.client,
                    advice=advice.advice)
+
+
+def _report_pasted(ctx: ModuleContext, argument: Argument, wrapper: Wrapper) -> None:
+    """An unsafe value passed where a local function pastes it into its SQL."""
+    call = argument.call
+    _, how, place = wrapper.pasted
+    name = call.func
+    label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+    target = report_node(call, argument.unsafe.node)
+    advice = advise([argument.unsafe._replace(position=place)])
+    ctx.report(BE002, target, end=call.func if target is call else target, how=how,
+               built=f" in {label}()", where=f"reaches {wrapper.sink}() (line {wrapper.line})",
+               client=advice.client, advice=advice.advice)
 
 
 def unsafe_pieces(pieces: list[Piece], ctx: ModuleContext) -> tuple[list[Unsafe], str]:
