@@ -10,6 +10,9 @@ already run, so every figure here is a ratio measured in the same run:
   plus peak RSS of each arm;
 * `pylint` with `--load-plugins=pylint_backend` / without (budget <= 1.03);
 * engine time per line on small, medium and very large modules (must stay flat).
+* `flake8-backend check` (section `check`): its CPU over `ast.parse` of the same files in
+  a process of its own (budget <= 1.6), `flake8 --select=BE` CPU over `check` CPU on the
+  flake8 subset (budget >= 10), and `-j2` wall time over `-j1` (close to 0.5 on 2 cores).
 
 Both flake8 arms run through the same wrapper (`--_flake8-arm on|off`), which
 only filters our entry point out of flake8's plugin discovery, and the arms are
@@ -44,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-TARGETS = {"engine_parse": 0.6, "flake8": 1.03, "pylint": 1.03, "scaling": 1.5}
+TARGETS = {"engine_parse": 0.6, "flake8": 1.03, "pylint": 1.03, "scaling": 1.5,
+           "check_parse": 1.6, "flake8_check": 10.0, "check_jobs": 0.6}
 FLAKE8_SELECT = "E,F,W,C90,BE"  # flake8's default selection plus ours
 SCALING_SIZES = (100, 10_000, 200_000)
 # Every rule on, in both front ends, without a flag the plugin-less arm would reject.
@@ -313,6 +317,53 @@ def bench_pylint(files: list[Path], repeat: int, warmup: int, work: Path,
 
 
 # -- instruction counts: the flake8 ratio without the machine's noise -------------------
+def parse_arm(list_file: str) -> int:
+    """`--_parse-arm FILE`: read and `ast.parse` every file listed, as `check` reads them."""
+    warnings.simplefilter("ignore")
+    for name in Path(list_file).read_text(encoding="utf-8").splitlines():
+        try:
+            ast.parse(Path(name).read_bytes())
+        except (SyntaxError, ValueError):
+            pass
+    return 0
+
+
+def bench_check(files: list[Path], flake8_files: list[Path], repeat: int, warmup: int,
+                work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """`flake8-backend check` against `ast.parse` alone, `flake8 --select=BE`, and itself."""
+    listing = work / "check-files.txt"
+    listing.write_text("".join(f"{p}\n" for p in files), encoding="utf-8")
+    check = [sys.executable, "-m", "flake8_backend", "check", "--exit-zero",
+             "--no-respect-gitignore"]
+    outputs = {arm: work / f"check-{arm}.txt" for arm in ("off", "on")}
+
+    def parse_vs_check(arm: str) -> list[str]:
+        if arm == "off":
+            return [sys.executable, str(Path(__file__).resolve()), "--_parse-arm", str(listing)]
+        return [*check, "-j1", f"--output-file={outputs['on']}", *map(str, files)]
+
+    def check_vs_flake8(arm: str) -> list[str]:
+        if arm == "off":
+            return [*check, "-j1", f"--output-file={outputs['off']}", *map(str, flake8_files)]
+        return [sys.executable, "-m", "flake8", "--isolated", "--jobs=1", "--select=BE",
+                "--exit-zero", f"--output-file={outputs['on']}", *map(str, flake8_files)]
+
+    def jobs(arm: str) -> list[str]:
+        return [*check, "-j1" if arm == "off" else "-j2", f"--output-file={outputs[arm]}",
+                *map(str, files)]
+
+    def counts(arm: str) -> dict[str, int]:
+        return _output_counts(outputs[arm])
+
+    result = {"files": len(files), "flake8_files": len(flake8_files)}
+    result["parse"] = compare_arms(parse_vs_check, env, str(work), repeat, warmup, counts,
+                                   outputs)
+    result["flake8"] = compare_arms(check_vs_flake8, env, str(work), repeat, warmup, counts,
+                                    outputs)
+    result["jobs"] = compare_arms(jobs, env, str(work), repeat, warmup, counts, outputs)
+    return result
+
+
 def bench_instructions(files: list[Path], work: Path, env: dict[str, str]) -> dict[str, Any]:
     """`flake8 -j1` on vs off, each run once under callgrind: instructions executed.
 
@@ -592,6 +643,23 @@ def print_report(fig: dict[str, Any]) -> None:
         n = t["counts"]
         print(f"  output lines on/off {n['on']['lines']}/{n['off']['lines']}, "
               f"BE findings on/off {n['on']['be']}/{n['off']['be']}")
+    if "check" in fig:
+        c = fig["check"]
+        for key, label, target, what in (
+                ("parse", "check CPU / ast.parse CPU", "check_parse", "cpu"),
+                ("flake8", "flake8 --select=BE / check CPU", "flake8_check", "cpu"),
+                ("jobs", "check -j2 / -j1 wall", "check_jobs", "wall")):
+            m = c[key][what]
+            ok = m["ratio"] >= TARGETS[target] if key == "flake8" else m["ratio"] <= TARGETS[
+                target]
+            sign = ">=" if key == "flake8" else "<="
+            print(f"{label:<34}{m['ratio']:>10.3f}{sign + str(TARGETS[target]):>9}  "
+                  f"{'ok' if ok else 'MISSED'}   (medians {m['on']:.2f} s / {m['off']:.2f} s;"
+                  f" fastest-run ratio {m['best_ratio']:.3f})")
+        print(f"  check on {c['files']} files (flake8 comparison: {c['flake8_files']} files); "
+              f"check -j1 CPU {c['parse']['cpu']['on']:.2f} s, parse CPU "
+              f"{c['parse']['cpu']['off']:.2f} s; BE lines check/flake8 "
+              f"{c['flake8']['counts']['off']['be']}/{c['flake8']['counts']['on']['be']}")
     if "instructions" in fig:
         i = fig["instructions"]
         if "skipped" in i:
@@ -617,8 +685,8 @@ def print_report(fig: dict[str, Any]) -> None:
 
 
 # -- CLI ------------------------------------------------------------------------------
-SECTIONS = ("engine", "flake8", "pylint", "scaling", "instructions")
-DEFAULT_SECTIONS = ("engine", "flake8", "pylint", "scaling")  # instructions: minutes, opt-in
+SECTIONS = ("engine", "flake8", "pylint", "scaling", "check", "instructions")
+DEFAULT_SECTIONS = ("engine", "flake8", "pylint", "scaling", "check")  # instructions: opt-in
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -678,6 +746,9 @@ def run_sections(args: argparse.Namespace, work: Path, frozen: Path) -> dict[str
         chosen = pylint_subset(root, args.pylint_packages.split(","), args.pylint_files)
         fig["pylint"] = bench_pylint(chosen, args.repeat, args.warmup, work, env)
         fig["pylint"]["subset"] = f"first {args.pylint_files} of {args.pylint_packages}"
+    if "check" in args.only:
+        fig["check"] = bench_check(paths, evenly_spaced(paths, args.files), args.repeat,
+                                   args.warmup, work, env)
     if "instructions" in args.only:
         fig["instructions"] = bench_instructions(
             evenly_spaced(paths, args.instruction_files), work, env)
@@ -691,6 +762,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--_flake8-arm"] and len(argv) >= 2:
         return flake8_arm(argv[1], argv[2:])
+    if argv[:1] == ["--_parse-arm"] and len(argv) == 2:
+        return parse_arm(argv[1])
     args = parse_args(argv)
     # Corpus code has invalid escapes; parsing it warns (a SyntaxWarning on 3.12+).
     warnings.simplefilter("ignore", SyntaxWarning)

@@ -118,7 +118,11 @@ def flake8_hits(path: Path, *args: str) -> Hits:
 def pylint_hits(path: Path, *args: str) -> Hits:
     """Findings of the real pylint (in-process), mapped back to BE codes through the registry."""
     from pylint.lint import Run
-    from pylint.reporters.json_reporter import JSON2Reporter
+
+    try:
+        from pylint.reporters.json_reporter import JSON2Reporter as Reporter
+    except ImportError:  # pylint < 3.3 (the lowest supported versions run in CI)
+        from pylint.reporters.json_reporter import JSONReporter as Reporter
 
     by_id = {rule.pylint_id: code for code, rule in load_rules().items()}
     symbols = ",".join(rule.name for rule in RULES.values())
@@ -127,6 +131,8 @@ def pylint_hits(path: Path, *args: str) -> Hits:
     with contextlib.redirect_stdout(io.StringIO()):
         Run(["--disable=all", f"--enable={symbols}", "--load-plugins=pylint_backend",
              "--persistent=n", "--score=n", *args, str(path)],
-            reporter=JSON2Reporter(buffer), exit=False)
-    messages = json.loads(buffer.getvalue())["messages"]
-    return {(m["line"], by_id[m["messageId"]]) for m in messages if m["messageId"] in by_id}
+            reporter=Reporter(buffer), exit=False)
+    data = json.loads(buffer.getvalue())
+    messages = data["messages"] if isinstance(data, dict) else data
+    ids = ((m["line"], m.get("messageId") or m.get("message-id")) for m in messages)
+    return {(line, by_id[msg_id]) for line, msg_id in ids if msg_id in by_id}

@@ -248,7 +248,7 @@ def _deepest(make: Callable[[int], str], depths: tuple[int, ...] = DEPTHS,
 
 
 @pytest.mark.parametrize("name", DEEP_CASES)
-def test_deep_trees(name, capsys):
+def test_deep_trees(name, capsys, pytestconfig):
     """Deep trees: expected findings, quickly, and independent of the recursion limit.
 
     The engine walks iteratively; a recursive helper would crash on exactly the
@@ -268,8 +268,9 @@ def test_deep_trees(name, capsys):
         assert set(found) <= set(lint_tree(tree, source, LOUD))
     # At the default limit the parser may refuse the file: then nothing, never an exception.
     assert lint_source(source) in ([], found)
-    with capsys.disabled():
-        print(f"\n  {name}: depth {depth}, {len(found)} findings, {elapsed:.3f}s", end="")
+    if pytestconfig.getoption("verbose") > 0:  # the figures, with -v only
+        with capsys.disabled():
+            print(f"\n  {name}: depth {depth}, {len(found)} findings, {elapsed:.3f}s", end="")
 
 
 # 3.12+ tokenizes f-strings (PEP 701): the `{` of an interpolation counts as a bracket.
@@ -375,7 +376,7 @@ def helper_{i}(rows, limit=10):
 '''
 
 
-def test_five_megabyte_file(capsys):
+def test_five_megabyte_file(capsys, pytestconfig):
     """A ~5 MB module of realistic code: exactly the planted findings, in bounded time."""
     chunks = 5 * 1024 * 1024 // len(_CHUNK) + 1
     source = _HEADER + "".join(_CHUNK.format(i=i) for i in range(chunks))
@@ -385,9 +386,10 @@ def test_five_megabyte_file(capsys):
     counts = Counter(code for _, code in hits(found))
     assert counts == {"BE001": chunks, "BE014": chunks, "BE020": chunks}
     assert elapsed < 60
-    with capsys.disabled():
-        print(f"\n  5 MB file: {len(source) / 1e6:.1f} MB, {chunks} classes, "
-              f"{len(found)} findings in {elapsed:.1f}s", end="")
+    if pytestconfig.getoption("verbose") > 0:  # the figures, with -v only
+        with capsys.disabled():
+            print(f"\n  5 MB file: {len(source) / 1e6:.1f} MB, {chunks} classes, "
+                  f"{len(found)} findings in {elapsed:.1f}s", end="")
 
 
 # -- newer syntax -----------------------------------------------------------------------

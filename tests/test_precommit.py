@@ -105,15 +105,16 @@ def readme_yaml_blocks() -> list:
 
 
 # -- the manifest -------------------------------------------------------------------------
-def test_manifest_offers_the_standalone_hook():
+def test_manifest_offers_the_standalone_hooks():
     hooks = parse_yaml(MANIFEST.read_text(encoding="utf-8"))
-    assert isinstance(hooks, list) and len(hooks) == 1
-    hook = hooks[0]
-    assert REQUIRED_KEYS <= set(hook) <= HOOK_KEYS
-    assert hook["id"] == "flake8-backend"
-    assert hook["entry"] == "flake8 --select=BE"
-    assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
+    assert isinstance(hooks, list)
+    assert [hook["id"] for hook in hooks] == ["flake8-backend-check", "flake8-backend"]
+    for hook in hooks:
+        assert REQUIRED_KEYS <= set(hook) <= HOOK_KEYS
+        assert hook["language"] == "python"
+        assert hook["types"] == ["python"]
+    assert [hook["entry"] for hook in hooks] == ["flake8-backend check -j1",
+                                                 "flake8 --select=BE"]
 
 
 def test_tiny_parser_agrees_with_pyyaml():
@@ -132,14 +133,20 @@ def _run_entry(entry: str, cwd: Path, *files: str) -> subprocess.CompletedProces
                           text=True, timeout=120, check=False)
 
 
-def test_hook_entry_reports_only_be_codes(tmp_path):
+def _entries() -> list[str]:
+    manifest = [hook["entry"] for hook in parse_yaml(MANIFEST.read_text(encoding="utf-8"))]
+    local = [hook["entry"] for hook in readme_yaml_blocks()[2]["repos"][0]["hooks"]]
+    return manifest + local
+
+
+@pytest.mark.parametrize("entry", _entries())
+def test_hook_entry_reports_only_be_codes(tmp_path, entry):
     (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\n", encoding="utf-8")
     (tmp_path / "bad.py").write_text(
         "import requests\n\nr = requests.get('https://x.example', params={'a':1})"
         "  # E231, and far too long for pycodestyle's limit of seventy-nine\n",
         encoding="utf-8")
     (tmp_path / "good.py").write_text("X = 1\n", encoding="utf-8")
-    entry = parse_yaml(MANIFEST.read_text(encoding="utf-8"))[0]["entry"]
     done = _run_entry(entry, tmp_path, "bad.py", "good.py")
     assert done.returncode == 1, done.stderr
     assert [line.split()[1] for line in done.stdout.splitlines()] == ["BE014"]
@@ -164,6 +171,18 @@ def test_readme_standalone_hook_snippet_names_a_hook_of_the_manifest():
     standalone = readme_yaml_blocks()[1]["repos"][0]
     assert {hook["id"] for hook in standalone["hooks"]} <= ids
     assert standalone["rev"] == f"v{__version__}"
+
+
+def test_readme_local_hook_needs_no_tag_and_mirrors_the_manifest():
+    """`repo: local` runs the installed command (its entry runs in the test above)."""
+    manifest = {hook["id"]: hook for hook in parse_yaml(MANIFEST.read_text(encoding="utf-8"))}
+    local = readme_yaml_blocks()[2]["repos"][0]
+    assert set(local) == {"repo", "hooks"} and local["repo"] == "local"
+    for hook in local["hooks"]:
+        assert REQUIRED_KEYS <= set(hook) <= HOOK_KEYS
+        assert hook["language"] == "system"
+        assert (hook["entry"], hook["types"]) == (manifest[hook["id"]]["entry"],
+                                                  manifest[hook["id"]]["types"])
 
 
 def test_tiny_parser_handles_the_shapes_it_claims():
