@@ -25,8 +25,8 @@ from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN, AUG, OTHER, PARAM
 from flake8_backend.domain.client_data import client_source
 from flake8_backend.domain.sql_text import (
-    OPERAND, TABLE, TEXT, UTILITY, VALUE, Piece, leading_text, literal_text, string_pieces,
-    visible_start)
+    OPERAND, TABLE, TEXT, UTILITY, VALUE, Piece, leading_text, literal_text, record_execute,
+    string_pieces, visible_start)
 from flake8_backend.domain.sql_values import Unsafe, is_fragment_name, is_safe_value
 from flake8_backend.patterns import lazy_compile
 from flake8_backend.registry import Callees, Needs
@@ -412,6 +412,7 @@ class SqlFlow:
         self._last_sink = sink.call
         ctx = self.ctx
         for sql in sink.sqls:
+            record_execute(sink.call, sql, ctx)
             pieces = string_pieces(sql, ctx)
             self.consumed.update(id(p.node) for p in pieces)
             if sink.ambiguous:
@@ -505,22 +506,15 @@ class SqlFlow:
         ctx = self.ctx
         found = None
         for unsafe in values:
-            node = unsafe.node
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                    node.func.id in ("str", "repr") and len(node.args) == 1:
-                node = node.args[0]  # `str(when)`
-            if unsafe.position in (TABLE, UTILITY) and unsafe.client is None and \
-                    isinstance(node, ast.Name) and \
-                    not is_fragment_name(node.id, ctx.settings):
-                bindings = ctx.reaching(node.id, node)
-                if bindings and all(b.kind == PARAM for b in bindings):
-                    found = found or _enclosing_def(ctx)
-                    param = _parameter(found[1], bindings[0].value, found[2], sink) \
-                        if found else None
-                    if param is not None:
-                        deferred.append(Deferred(found[0], param._replace(
-                            pasted=(code, how, unsafe.position))))
-                        continue
+            if unsafe.position in (TABLE, UTILITY) and unsafe.client is None:
+                params = parameter_roots(unsafe.node, ctx)
+                found = found or _enclosing_def(ctx)
+                wrappers = [_parameter(found[1], param, found[2], sink)
+                            for param in params] if found and params else []
+                if wrappers and all(w is not None for w in wrappers):
+                    deferred.extend(Deferred(found[0], w._replace(  # type: ignore[union-attr]
+                        pasted=(code, how, unsafe.position))) for w in wrappers)
+                    continue
             kept.append(unsafe)
         if sink is not None:
             for item in deferred:
@@ -785,6 +779,57 @@ def _enclosing_def(ctx: ModuleContext) -> tuple[tuple, ast.FunctionDef, bool] | 
         static = _methods(parent.node, ctx.cached(_local_defs))[1]
         return (id(parent.node), node.name), node, node.name not in static
     return None
+
+
+_MAX_ROOTS = 32
+_TEXT_METHODS = frozenset({"replace", "upper", "lower", "strip", "lstrip", "rstrip", "format",
+                           "join", "title"})
+
+
+def parameter_roots(expr: ast.expr, ctx: ModuleContext) -> list[ast.arg]:
+    """The parameters a value is made of, when it is made only of them and of safe pieces
+    (`table`, `f"{prefix}_log"`, `"x" if flag else name`); else []. Fragment-named
+    parameters are not roots: they are judged where they are used."""
+    roots: list[ast.arg] = []
+    pending: list[tuple[ast.AST, int]] = [(expr, 0)]
+    budget = _MAX_ROOTS
+    while pending:
+        budget -= 1
+        if budget < 0:
+            return []
+        node, hops = pending.pop()
+        if isinstance(node, ast.Name):
+            bindings = ctx.reaching(node.id, node)
+            if not bindings or hops > 3:
+                return []
+            if all(b.kind == PARAM for b in bindings):
+                if is_fragment_name(node.id, ctx.settings):
+                    return []
+                if all(r is not bindings[0].value for r in roots):
+                    roots.append(bindings[0].value)  # type: ignore[arg-type]
+                continue
+            if not all(b.kind == ASSIGN and b.value is not None for b in bindings):
+                return []
+            pending.extend((b.value, hops + 1) for b in bindings)
+        elif isinstance(node, ast.JoinedStr):
+            pending.extend((v.value, hops) for v in node.values
+                           if isinstance(v, ast.FormattedValue))
+        elif isinstance(node, ast.IfExp):
+            pending.extend(((node.body, hops), (node.orelse, hops)))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            pending.extend(((node.left, hops), (node.right, hops)))
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            pending.extend((e, hops) for e in node.elts)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("str", "repr") and len(node.args) == 1:
+            pending.append((node.args[0], hops))  # `str(when)`
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in _TEXT_METHODS:
+            pending.append((node.func.value, hops))  # `level.replace("_", " ")`
+            pending.extend((a, hops) for a in node.args)
+        elif not is_safe_value(node, ctx):  # type: ignore[arg-type]
+            return []
+    return roots
 
 
 def _matches(wrapper: Wrapper, position: int | None, keyword: str | None) -> bool:

@@ -135,6 +135,33 @@ def appended_values(name: ast.Name, ctx: ModuleContext,
     return [(value, many) for pos, value, many in entry if since <= pos <= at]
 
 
+class Executed:
+    """SQL run on a local cursor, per scope and name, in source order: what a later
+    `cursor.fetchone()` reads (`cur.execute("SELECT name FROM sys.tables")`)."""
+
+    __slots__ = ("found",)
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.found: dict[tuple[int, str], list[tuple[Pos, ast.expr]]] = {}
+
+
+def record_execute(call: ast.Call, sql: ast.expr, ctx: ModuleContext) -> None:
+    """Note `cur.execute(sql)` on a local name `cur`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        entry = ctx.cached(Executed).found.setdefault((id(ctx.scope.node), func.value.id), [])
+        if len(entry) < _MAX_PARTS:
+            entry.append(((call.lineno, call.col_offset), sql))
+
+
+def last_executed(name: ast.Name, ctx: ModuleContext) -> ast.expr | None:
+    """The SQL last run on the cursor `name` before `name`, in this scope."""
+    entry = ctx.cached(Executed).found.get((id(ctx.scope.node), name.id))
+    at = (name.lineno, name.col_offset)
+    before = [sql for pos, sql in entry or () if pos < at]
+    return before[-1] if before else None
+
+
 def _walk_pieces(expr: ast.expr, ctx: ModuleContext) -> Iterator[Piece]:
     stack: list[Piece] = [Piece(expr, TEXT, None)]
     seen: set[int] = set()
@@ -251,9 +278,13 @@ def _call_pieces(node: ast.Call, piece: Piece, ctx: ModuleContext, stack: list[P
                 return  # psycopg.sql.SQL(...).format(...) quotes what it inserts
             template = template_text(func.value, ctx)
             text, fields = format_fields(template) if template is not None else ("", {})
-            for keyword in reversed(node.keywords):
-                field = fields.get(keyword.arg) if keyword.arg else None
-                stack.append(Piece(keyword.value, OPERAND, ".format()", comps,
+            keywords = [(k.arg, k.value) for k in node.keywords if k.arg is not None]
+            for keyword in node.keywords:
+                if keyword.arg is None:  # `.format(**params)`: the values of a visible dict
+                    keywords.extend(_mapping_items(keyword.value, ctx) or [(None, keyword.value)])
+            for name, value in reversed(keywords):
+                field = fields.get(name) if name is not None else None
+                stack.append(Piece(value, OPERAND, ".format()", comps,
                                    field and (text, field[1]),
                                    field is not None and is_numeric_spec(field[0])))
             for index in range(len(node.args) - 1, -1, -1):
@@ -274,6 +305,22 @@ def _call_pieces(node: ast.Call, piece: Piece, ctx: ModuleContext, stack: list[P
             stack.append(Piece(func.value, role, how, comps, piece.before))
     elif node.args and ctx.qualname(func) in _TEXT_FUNCTIONS:
         stack.append(Piece(node.args[0], role, how, comps, piece.before))
+
+
+def _mapping_items(node: ast.expr, ctx: ModuleContext) -> list[tuple[str | None, ast.expr]]:
+    """(key, value) of a dict literal or `dict(k=v)`, or of a name bound once to one."""
+    if isinstance(node, ast.Name):
+        bindings = ctx.reaching(node.id, node)
+        if len(bindings) != 1 or bindings[0].kind != ASSIGN or bindings[0].value is None:
+            return []
+        node = bindings[0].value  # type: ignore[assignment]
+    if isinstance(node, ast.Dict):
+        return [(k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
+                for k, v in zip(node.keys, node.values) if k is not None]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" \
+            and not node.args:
+        return [(k.arg, k.value) for k in node.keywords if k.arg is not None]
+    return []
 
 
 def is_str_join(call: ast.Call, ctx: ModuleContext) -> bool:

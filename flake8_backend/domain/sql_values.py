@@ -30,7 +30,8 @@ from flake8_backend.analysis.scope import ASSIGN, AUG, IMPORT, ITER, OTHER, PARA
 from flake8_backend.domain.client_data import client_source, is_request
 from flake8_backend.domain.sql_text import (
     COMPOSITION_MODULES, IDENTIFIER, PLACEHOLDER, TABLE, UTILITY, VALUE, appended_values,
-    bound_by_comprehension, is_str_join, literal_text, sql_position, target_names)
+    bound_by_comprehension, is_str_join, last_executed, literal_text, sql_position, target_names)
+from flake8_backend.patterns import lazy_compile
 
 _NUMERIC_CALLS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max", "hex",
                             "oct", "id", "hash", "ord", "sum", "divmod", "pow"})
@@ -68,6 +69,8 @@ _ITERATE_ARGUMENT = frozenset({"sorted", "list", "tuple", "set", "frozenset", "r
 _CONFIG_NAMES = frozenset({"self", "cls", "settings", "config", "conf", "constants", "consts",
                            "const", "options", "defaults"})
 _CONFIG_GETTERS = frozenset({"get", "getint", "getboolean", "getfloat", "get_value"})
+# Methods reading a configuration value by a literal key, on any receiver.
+_SETTING_READERS = frozenset({"setting", "get_setting", "get_config", "config_value", "getenv"})
 # Names holding configuration, read with a literal key (`config.get("x")`).
 _CONFIG_HOLDERS = frozenset({"config", "settings", "conf", "cfg", "environ", "options",
                              "app_config", "configuration"})
@@ -125,6 +128,9 @@ class _Judge:
             return self._safe_binop(expr, depth, comps)  # type: ignore[arg-type]
         if cls in (ast.List, ast.Tuple, ast.Set):
             return all(self.safe(e, depth + 1, comps) for e in expr.elts)
+        if cls is ast.Dict:
+            return all(k is None or self.safe(k, depth + 1, comps) for k in expr.keys) and \
+                all(self.safe(v, depth + 1, comps) for v in expr.values)
         return False
 
     def _safe_name(self, expr: ast.Name, depth: int, comps: tuple) -> bool:
@@ -137,6 +143,8 @@ class _Judge:
                 return self.elements(generator.iter, depth + 1, outer, index)
         if _constant_name(name, self.settings) or name in self.settings["sql-safe-names"]:
             return True
+        if self._guarded(expr, depth):
+            return True  # `if mode in ("IMMEDIATE", "DEFERRED"):` around the use
         loop = _enclosing_loop_binding(expr, self.ctx)
         bindings = self.ctx.reaching(name, expr)
         if loop is not None:
@@ -170,6 +178,17 @@ class _Judge:
             else:
                 return False
         return True
+
+    def _guarded(self, name: ast.Name, depth: int) -> bool:
+        """A membership test against safe values that the use depends on: inside
+        `if name in ALLOWED:`, or after `if name not in ALLOWED: raise` (or `return`), or
+        `assert name in ALLOWED`, in the same function."""
+        for test_line, start, end, collection in function_guards(self.ctx).get(name.id, ()):
+            if start <= name.lineno <= end and self.elements(collection, depth + 1, (), None):
+                bindings = self.ctx.reaching(name.id, name)
+                if all(b.pos[0] <= test_line for b in bindings):
+                    return True  # not rebound between the test and the use
+        return False
 
     def _safe_unpacked(self, name: ast.Name, pos: tuple[int, int], depth: int) -> bool:
         """A name bound by unpacking (`sql, params = self.where_clause()`, `a, b = "x", "y"`,
@@ -281,6 +300,8 @@ class _Judge:
         container = expr.value
         if isinstance(expr.slice, ast.Slice):
             return self.safe(container, depth + 1, comps)
+        if self._catalog_row(container, depth, comps):
+            return True  # `row[0]` of a row the database's catalog returned
         if self._constant_table(container, depth, comps):
             return True  # TYPE_MAPPING[col_type]: a lookup in a constant table
         if self._reads_configuration(expr):
@@ -346,8 +367,8 @@ class _Judge:
             func = expr.func
             if not expr.args:
                 return False
-            if self.ctx.qualname(func) in _CONFIG_READERS:
-                return _is_str(expr.args[0])
+            if self.ctx.qualname(func) in _CONFIG_READERS or callee_name(func) in _SETTING_READERS:
+                return _is_str(expr.args[0])  # `os.getenv("X")`, `self.setting("page_size")`
             if not (isinstance(func, ast.Attribute) and func.attr in _CONFIG_GETTERS):
                 return False
             key, container = expr.args[0], func.value
@@ -374,6 +395,30 @@ class _Judge:
             return True  # `offset + 1`, `page * 20`
         return self.safe(left, depth + 1, comps) and self.safe(right, depth + 1, comps)
 
+    def _catalog_row(self, expr: ast.expr, depth: int, comps: tuple) -> bool:
+        """A row read from the database's own catalog (`sys.*`, `pg_*`, `information_schema`,
+        `sqlite_master`) by a query written in the code: it holds names of schema objects."""
+        if isinstance(expr, ast.Name):
+            if comps:
+                generator = bound_by_comprehension(expr.id, comps)
+                if generator is not None:
+                    return self._catalog_rows(generator.iter, depth + 1)
+            loop = _enclosing_loop_binding(expr, self.ctx)
+            if loop is not None:
+                return self._catalog_rows(loop.iter, depth + 1)
+            bindings = self.ctx.reaching(expr.id, expr)
+            return bool(bindings) and all(
+                b.kind == ASSIGN and _catalog_query(b.value, self.ctx) or
+                b.kind == ITER and self._catalog_rows(b.value, depth + 1) for b in bindings)
+        return _catalog_query(expr, self.ctx)
+
+    def _catalog_rows(self, iterable: ast.AST | None, depth: int) -> bool:
+        if isinstance(iterable, ast.Name) and depth <= _MAX_DEPTH:
+            bindings = self.ctx.reaching(iterable.id, iterable)
+            return bool(bindings) and all(
+                b.kind == ASSIGN and self._catalog_rows(b.value, depth + 1) for b in bindings)
+        return _catalog_query(iterable, self.ctx)
+
     # -- collections ----------------------------------------------------------------------
     def elements(self, iterable: ast.AST | None, depth: int, comps: tuple,
                  index: int | None) -> bool:
@@ -383,6 +428,8 @@ class _Judge:
         if iterable is None or self.budget <= 0 or depth > _MAX_DEPTH:
             return False
         ctx = self.ctx
+        if isinstance(iterable, ast.Await):
+            iterable = iterable.value
         if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
             return all(self._item(e, depth + 1, comps, index) for e in iterable.elts)
         if isinstance(iterable, ast.Dict):
@@ -428,6 +475,8 @@ class _Judge:
                 b.kind == ASSIGN and self.elements(b.value, depth + 1, (), index)
                 for b in bindings)
         if isinstance(iterable, ast.Call):
+            if _catalog_query(iterable, ctx):
+                return True  # rows of the database's catalog: names of schema objects
             return self._call_elements(iterable, depth, comps, index)
         return False
 
@@ -477,6 +526,9 @@ class _Judge:
             return all(self.safe(v, depth + 1) for v in mapping.values)
         if isinstance(mapping, ast.DictComp):
             return self.safe(mapping.value, depth + 1, (mapping,))
+        if isinstance(mapping, ast.Call) and len(mapping.args) == 1 and not mapping.keywords \
+                and _DICT_TYPE.search(callee_name(mapping.func)):
+            return self.values(mapping.args[0], depth + 1)  # immutabledict({...})
         if isinstance(mapping, (ast.Name, ast.Attribute)):
             if self._constant_table(mapping, depth, ()):
                 return True
@@ -572,6 +624,75 @@ def _meta_chain(expr: ast.AST) -> bool:
     return False
 
 
+# A query of the database's own catalog: what it returns are names of schema objects.
+_CATALOG = lazy_compile(
+    r"(?is)\bfrom\s+(?:sys\.|pg_|information_schema\.|sqlite_master\b|sqlite_schema\b|"
+    r"all_|user_|dba_)")
+# Mapping types wrapping a dict: `immutabledict({...})`, `MappingProxyType({...})`.
+_DICT_TYPE = lazy_compile(r"(?i)dict|mapping")
+# Calls that list the database's objects by name.
+_NAMES_LISTING = lazy_compile(r"^get_\w*names$|(table|view|column|schema|index|sequence)_names$")
+# Calls that run a query or read its result.
+_QUERY_CALLS = frozenset({"execute", "exec_driver_sql", "fetchall", "fetchone", "fetchmany",
+                          "first", "one", "one_or_none", "all", "scalar", "scalars",
+                          "mappings", "scalar_one"})
+
+
+def _catalog_query(expr: ast.AST | None, ctx: ModuleContext) -> bool:
+    """`conn.exec_driver_sql("SELECT name FROM sys.tables").fetchall()`, or an inspector's
+    `get_table_names()`: names the database lists, not text a user typed."""
+    for _ in range(8):
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+            continue
+        if isinstance(expr, ast.Attribute) and expr.attr in ("rows", "results"):
+            expr = expr.value  # datasette's `(await db.execute(...)).rows`
+            continue
+        if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
+            return False
+        name = expr.func.attr
+        if _NAMES_LISTING.search(name):
+            return True  # Inspector.get_table_names(), get_view_names(), db.table_names()
+        if name not in _QUERY_CALLS:
+            return False
+        if name in ("execute", "exec_driver_sql"):
+            if not expr.args:
+                return False
+            text = _constant_text(expr.args[0], ctx)
+            return text is not None and _CATALOG.search(text) is not None
+        expr = expr.func.value
+        if isinstance(expr, ast.Name):  # `result = conn.execute(...)`; `result.fetchall()`
+            bindings = ctx.reaching(expr.id, expr)
+            if len(bindings) == 1 and bindings[0].kind == ASSIGN and \
+                    isinstance(bindings[0].value, ast.Call) and \
+                    callee_name(bindings[0].value.func) in _QUERY_CALLS:
+                expr = bindings[0].value
+                continue
+            sql = last_executed(expr, ctx)  # `cur.execute(...)`, then `cur.fetchone()`
+            text = _constant_text(sql, ctx) if sql is not None else None
+            return text is not None and _CATALOG.search(text) is not None
+    return False
+
+
+def _constant_text(node: ast.AST, ctx: ModuleContext) -> str | None:
+    """The text of a literal, or of a name bound once to one, or of `text("...")`."""
+    for _ in range(3):
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            return literal_text(node, "x")
+        if isinstance(node, ast.Call) and len(node.args) == 1:
+            node = node.args[0]  # `text("SELECT ...")`
+        elif isinstance(node, ast.Name):
+            bindings = ctx.reaching(node.id, node)
+            if len(bindings) != 1 or bindings[0].kind != ASSIGN:
+                return None
+            node = bindings[0].value
+        else:
+            return None
+    return None
+
+
 def _made_by_counter(expr: ast.expr, ctx: ModuleContext) -> bool:
     if isinstance(expr, ast.Call):
         return ctx.qualname(expr.func) == "itertools.count"
@@ -628,6 +749,70 @@ def ctx_unpackings(ctx: ModuleContext) -> dict[tuple[int, int], ast.stmt]:
             elif isinstance(node, (ast.ExceptHandler, _MATCH_CASE)):
                 pending.extend(node.body)
     return found
+
+
+class _Guards:
+    """Per function: name -> (test line, first line, last line, collection) where a
+    membership test makes the name one of the collection's elements. Made on first use, by a
+    look at that function's own statements (not nested functions or classes)."""
+
+    __slots__ = ("found",)
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.found: dict[int, dict[str, list[tuple[int, int, int, ast.expr]]]] = {}
+
+
+_EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
+
+
+def function_guards(ctx: ModuleContext) -> dict[str, list[tuple[int, int, int, ast.expr]]]:
+    scope = ctx.scope
+    if scope.kind != "function":
+        return {}
+    index = ctx.cached(_Guards).found
+    found = index.get(id(scope.node))
+    if found is not None:
+        return found
+    found = index[id(scope.node)] = {}
+    node = scope.node
+    end = getattr(node, "end_lineno", None) or node.lineno
+    pending: list[tuple[list, int]] = [(node.body, end)] if isinstance(node.body, list) else []
+    while pending:
+        block, block_end = pending.pop()
+        for stmt in block:
+            if isinstance(stmt, _NESTED):
+                continue
+            if isinstance(stmt, (ast.If, ast.Assert)):
+                member = _membership(stmt.test)
+                if member is not None:
+                    name, negated, collection = member
+                    last = stmt.end_lineno or stmt.lineno
+                    if isinstance(stmt, ast.Assert):
+                        found.setdefault(name, []).append(
+                            (stmt.lineno, last + 1, block_end, collection))
+                    elif not negated:
+                        body_end = stmt.body[-1].end_lineno or stmt.body[-1].lineno
+                        found.setdefault(name, []).append(
+                            (stmt.lineno, stmt.body[0].lineno, body_end, collection))
+                    elif stmt.body and isinstance(stmt.body[-1], _EXITS):
+                        found.setdefault(name, []).append(
+                            (stmt.lineno, last + 1, block_end, collection))
+            for field in ("body", "orelse", "finalbody"):
+                child = getattr(stmt, field, None)
+                if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
+                    pending.append((child, child[-1].end_lineno or child[-1].lineno))
+            for handler in getattr(stmt, "handlers", ()) or ():
+                if handler.body:
+                    pending.append((handler.body, handler.end_lineno or handler.lineno))
+    return found
+
+
+def _membership(test: ast.expr) -> tuple[str, bool, ast.expr] | None:
+    """`name in X` / `name not in X`: (name, negated, X)."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            isinstance(test.left, ast.Name) and isinstance(test.ops[0], (ast.In, ast.NotIn)):
+        return test.left.id, isinstance(test.ops[0], ast.NotIn), test.comparators[0]
+    return None
 
 
 def _literal_classes(ctx: ModuleContext) -> dict[str, frozenset[str]]:
