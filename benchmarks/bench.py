@@ -348,6 +348,13 @@ def bench_check(files: list[Path], flake8_files: list[Path], repeat: int, warmup
         return [sys.executable, "-m", "flake8", "--isolated", "--jobs=1", "--select=BE",
                 "--exit-zero", f"--output-file={outputs['on']}", *map(str, flake8_files)]
 
+    def parse_vs_bare_check(arm: str) -> list[str]:
+        """What `check` adds around the engine: startup, reading, noqa, reporting."""
+        if arm == "off":
+            return parse_vs_check("off")
+        return [*check, "-j1", "--ignore=BE", f"--output-file={outputs['on']}",
+                *map(str, files)]
+
     def jobs(arm: str) -> list[str]:
         return [*check, "-j1" if arm == "off" else "-j2", f"--output-file={outputs[arm]}",
                 *map(str, files)]
@@ -358,6 +365,8 @@ def bench_check(files: list[Path], flake8_files: list[Path], repeat: int, warmup
     result = {"files": len(files), "flake8_files": len(flake8_files)}
     result["parse"] = compare_arms(parse_vs_check, env, str(work), repeat, warmup, counts,
                                    outputs)
+    result["bare"] = compare_arms(parse_vs_bare_check, env, str(work), repeat, warmup, counts,
+                                  outputs)
     result["flake8"] = compare_arms(check_vs_flake8, env, str(work), repeat, warmup, counts,
                                     outputs)
     result["jobs"] = compare_arms(jobs, env, str(work), repeat, warmup, counts, outputs)
@@ -656,6 +665,9 @@ def print_report(fig: dict[str, Any]) -> None:
             print(f"{label:<34}{m['ratio']:>10.3f}{sign + str(TARGETS[target]):>9}  "
                   f"{'ok' if ok else 'MISSED'}   (medians {m['on']:.2f} s / {m['off']:.2f} s;"
                   f" fastest-run ratio {m['best_ratio']:.3f})")
+        bare = c["bare"]["cpu"]
+        print(f"{'  check with no rule / ast.parse CPU':<34}{bare['ratio']:>10.3f}"
+              f"{'':>9}   (the runner's own cost: startup, reading, noqa, report)")
         print(f"  check on {c['files']} files (flake8 comparison: {c['flake8_files']} files); "
               f"check -j1 CPU {c['parse']['cpu']['on']:.2f} s, parse CPU "
               f"{c['parse']['cpu']['off']:.2f} s; BE lines check/flake8 "

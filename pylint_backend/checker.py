@@ -94,7 +94,7 @@ class BackendChecker(BaseRawFileChecker):
             return
         if self._filter is not None and self._filter.active:
             findings = self._filter.apply(findings, source, node.file or "<unknown>")
-        suppressions = Suppressions(source)
+        suppressions = Suppressions(source, tree)
         for finding in findings:
             if suppressions.suppressed(finding.code, finding.line):
                 continue

@@ -114,7 +114,7 @@ def test_manifest_offers_the_standalone_hooks():
         assert hook["language"] == "python"
         assert hook["types"] == ["python"]
     assert [hook["entry"] for hook in hooks] == ["flake8-backend check -j1",
-                                                 "flake8 --select=BE"]
+                                                 "flake8 --select=BE,E902,E999"]
 
 
 def test_tiny_parser_agrees_with_pyyaml():

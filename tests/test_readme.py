@@ -40,3 +40,44 @@ def test_config_example_in_readme_is_valid_and_complete():
     table.pop("baseline")  # the example names a file that does not exist here
     build_settings(table)
     assert set(table) | {"baseline"} == set(options())
+
+
+def _readme_commands() -> list[str]:
+    commands = []
+    for block in re.findall(r"```sh\n(.+?)```", README, re.S):
+        for line in block.splitlines():
+            if line.startswith(("flake8-backend ", "flake8 ")):
+                commands.append(line.split("  #", 1)[0].strip())
+    return commands
+
+
+def test_every_readme_lint_command_runs_as_written(tmp_path):
+    """Each `flake8-backend ...` and `flake8 ...` line of the README's sh blocks, in a small
+    project; then the baseline the README writes hides what it recorded."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+    import sysconfig
+
+    for folder in ("src", "tests"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "app.py").write_text("import requests\nrequests.get('u')\n",
+                                                  encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "FLAKE8_BACKEND_RAISE"}
+    env["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), env.get("PATH", "")])
+    commands = _readme_commands()
+    assert len(commands) >= 11 and any("--write-baseline" in c for c in commands)
+    for command in commands:
+        done = subprocess.run(shlex.split(command), cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode in (0, 1), (command, done.stderr)
+        assert "Traceback" not in done.stderr and "error:" not in done.stderr, command
+    assert (tmp_path / "be.sarif").is_file()
+    baseline = re.search(r'```toml\n(\[tool\.flake8-backend\]\nbaseline = .+?)```', README,
+                         re.S).group(1)
+    (tmp_path / "pyproject.toml").write_text(baseline, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "flake8_backend", "check"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
