@@ -303,3 +303,20 @@ def test_check_config_errors_exit_2_naming_the_environment(project, tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"flake8-backend: FLAKE8_BACKEND_CONFIG: {tmp_path}: is a " \
                             "directory, not a TOML file\n"
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", "off", ""])
+def test_raise_flag_set_to_off_does_not_raise(monkeypatch, value):
+    from flake8_backend.failures import raise_errors
+
+    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", value)
+    load_settings()
+    assert raise_errors() is False
+
+
+def test_raise_flag_set_to_on_still_raises(monkeypatch):
+    from flake8_backend.failures import raise_errors
+
+    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", "1")
+    load_settings()
+    assert raise_errors() is True
