@@ -19,9 +19,14 @@ from flake8_backend.analysis.context import ModuleContext
 Check = Callable[[ast.AST, ModuleContext], None]
 
 
+_OFF = frozenset({"", "0", "false", "no", "off", "n"})
+
+
 def raise_errors() -> bool:
-    """FLAKE8_BACKEND_RAISE=1: let exceptions through, with their traceback (tests set it)."""
-    return bool(os.environ.get("FLAKE8_BACKEND_RAISE"))
+    """FLAKE8_BACKEND_RAISE=1: let exceptions through, with their traceback (tests set it).
+    `0`, `false`, `no`, `off` or empty mean off, as a user reads them."""
+    value = os.environ.get("FLAKE8_BACKEND_RAISE")
+    return value is not None and value.strip().lower() not in _OFF
 
 
 def run_each(checks: Iterable[Check], node: ast.AST, ctx: ModuleContext) -> None:
