@@ -82,3 +82,51 @@ def test_check_equals_the_engine_and_flake8_on_the_corpus(corpus, tmp_path):
     assert flake8.returncode in (0, 1), flake8.stderr
     assert sorted(flake8.stdout.splitlines()) == sorted(
         line for line in with_noqa if line.split(":")[0] in risky)
+
+
+def test_a_corpus_baseline_hides_everything_and_one_new_defect_shows(corpus, tmp_path):
+    """Every flagged corpus file, copied into a project: a baseline written by check hides
+    all of their findings in check, flake8 and pylint; one new defect shows once in each."""
+    import shutil
+
+    from harness import pylint_hits
+
+    name, root, files = corpus
+    project = tmp_path / "project"
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    flagged = sorted({line.split(":")[0] for line in _check(root, files, config)
+                      if " BE0" in line})
+    for rel in flagged:
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / rel, project / rel)
+    (project / "pyproject.toml").write_text(
+        '[tool.flake8-backend]\nbaseline = "baseline.json"\n', encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        assert main(["check", "--write-baseline", "baseline.json", *flagged]) == 0
+        assert main(["check", "--output-file", "after.txt", *flagged]) == 0
+        assert Path("after.txt").read_text(encoding="utf-8") == ""
+        env = {k: v for k, v in os.environ.items() if k != "FLAKE8_BACKEND_RAISE"}
+        flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=BE",
+                                 *flagged], env=env, capture_output=True, text=True,
+                                timeout=900, check=False)
+        assert (flake8.returncode, flake8.stdout) == (0, ""), flake8.stderr
+        sample = [project / rel for rel in flagged[:: max(1, len(flagged) // 8)]]
+        assert all(pylint_hits(path) == set() for path in sample)
+        target = sample[0]
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write("\n\nimport requests\nrequests.get('https://new.example')\n")
+        new_line = target.read_text(encoding="utf-8").count("\n")
+        assert main(["check", "--output-file", "new.txt", *flagged]) == 1
+        new = Path("new.txt").read_text(encoding="utf-8").splitlines()
+        assert [line.split()[1] for line in new] == ["BE014"]
+        assert new[0].startswith(f"{target.relative_to(project).as_posix()}:{new_line}:1: ")
+        flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select=BE",
+                                 str(target.relative_to(project))], env=env,
+                                capture_output=True, text=True, timeout=300, check=False)
+        assert flake8.stdout == new[0] + "\n"
+        assert pylint_hits(target) == {(new_line, "BE014")}
+    finally:
+        os.chdir(cwd)
