@@ -202,8 +202,10 @@ def run(files: Sequence[str], options: RunOptions, jobs: int | None = None) -> l
         _freeze()
         results = [check_file(name, options) for name in files]
     else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        # Forked workers inherit the imported engine; elsewhere (macOS, Windows) forking is
+        # unsafe or unavailable and workers start afresh (`RunOptions` is picklable).
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
+                                              else None)
         chunk = max(1, min(32, len(files) // (jobs * 8)))
         with context.Pool(jobs, initializer=_init, initargs=(options,)) as pool:
             results = list(pool.imap_unordered(_work, files, chunksize=chunk))
