@@ -18,7 +18,7 @@ from typing import Iterable, TextIO
 
 from flake8_backend import baseline as baseline_file
 from flake8_backend.config import (
-    ConfigError, build_settings, load_settings, normalise_raise_flag, read_table, resolve_codes)
+    ConfigError, build_settings, load_settings, read_table, resolve_codes)
 from flake8_backend.discovery import (
     DEFAULT_EXCLUDE, expand_paths, normalize_patterns)
 from flake8_backend.registry import RULES
@@ -41,7 +41,6 @@ def load(args: argparse.Namespace) -> Settings:
     """The configuration, with --baseline (and --config) from the command line."""
     native = {"baseline": args.baseline}
     if args.config:
-        normalise_raise_flag()
         path = Path(args.config)
         table = read_table(path, required=True, where=f"--config {args.config}")
         return build_settings(table, str(path), native, "command line",

@@ -320,21 +320,6 @@ def build_settings(
     return Settings(values=values, enabled=enabled, source=table_source, root=root)
 
 
-RAISE_VAR = "FLAKE8_BACKEND_RAISE"
-_OFF = ("", "0", "false", "no", "off", "n")
-
-
-def normalise_raise_flag() -> None:
-    """`FLAKE8_BACKEND_RAISE=0` (or false/no/off) means off, as a user reads it.
-
-    The engine (`failures.raise_errors`) treats any non-empty value as on; until it
-    reads the value itself, a front end drops an "off" value before linting.
-    """
-    value = os.environ.get(RAISE_VAR)
-    if value is not None and value.strip().lower() in _OFF:
-        del os.environ[RAISE_VAR]
-
-
 def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = None,
                   native_source: str | Mapping[str, str] = "option") -> Settings:
     """Settings for a run: the nearest pyproject.toml's table plus native overrides.
@@ -342,7 +327,6 @@ def load_settings(native: Mapping[str, Any] | None = None, start: Path | None = 
     FLAKE8_BACKEND_CONFIG names a TOML file to use instead of the discovered one (for CI
     jobs and editors whose working directory is not the project); it must hold the table.
     """
-    normalise_raise_flag()
     override = os.environ.get(ENV_VAR)
     if override:
         path: Path | None = Path(override)
@@ -364,6 +348,5 @@ def default_settings() -> Settings:
 
 __all__ = ["ConfigError", "ENV_VAR", "FRONT_END_OPTIONS", "GLOBAL_OPTIONS", "Settings",
            "build_settings", "default_settings", "did_you_mean", "enabled_codes",
-           "find_pyproject", "load_settings", "native_options", "normalise_raise_flag",
-           "options", "read_table",
+           "find_pyproject", "load_settings", "native_options", "options", "read_table",
            "resolve_code", "resolve_codes"]

@@ -305,18 +305,24 @@ def test_check_config_errors_exit_2_naming_the_environment(project, tmp_path):
                             "directory, not a TOML file\n"
 
 
-@pytest.mark.parametrize("value", ["0", "false", "No", "off", ""])
-def test_raise_flag_set_to_off_does_not_raise(monkeypatch, value):
-    from flake8_backend.failures import raise_errors
-
-    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", value)
-    load_settings()
-    assert raise_errors() is False
-
-
-def test_raise_flag_set_to_on_still_raises(monkeypatch):
-    from flake8_backend.failures import raise_errors
-
-    monkeypatch.setenv("FLAKE8_BACKEND_RAISE", "1")
-    load_settings()
-    assert raise_errors() is True
+@pytest.mark.parametrize(("value", "raises"), [
+    ("0", False), ("false", False), ("No", False), ("off", False), ("", False),
+    ("1", True), ("yes", True)])
+def test_raise_flag_reads_as_a_user_means_it(tmp_path, value, raises):
+    """An internal error in a check: FLAKE8_BACKEND_RAISE=0 reports it, =1 raises it."""
+    probe = (
+        "import sys\n"
+        "from flake8_backend.registry import CHECKS\n"
+        "from flake8_backend.rules import load_rules\n"
+        "load_rules()\n"
+        "def boom(node, ctx):\n    raise RuntimeError('boom')\n"
+        "CHECKS[:] = [c._replace(func=boom, needs=None, callees=None) for c in CHECKS]\n"
+        "from flake8_backend.cli import main\n"
+        "sys.exit(main(['check', '-j1', 'm.py']))\n")
+    (tmp_path / "m.py").write_text(REQUESTS, encoding="utf-8")
+    env = _env() | {"FLAKE8_BACKEND_RAISE": value}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert ("Traceback" in done.stderr) is raises, done.stderr
+    if not raises:
+        assert done.returncode == 0 and "internal error" in done.stderr
