@@ -376,3 +376,38 @@ def test_config_option_names_the_table_file(tmp_path, monkeypatch, capsys):
     assert run_check(capsys, "--config", "lint.toml", "m.py")[:2] == (0, "")
     code, _, err = run_check(capsys, "--config", "nowhere.toml", "m.py")
     assert code == 2 and err == "flake8-backend: --config nowhere.toml: no such file\n"
+
+
+@pytest.mark.parametrize(("pattern", "path", "is_dir", "ignored"), [
+    ("*.py", "a/b/c.py", False, True),
+    ("/top.py", "top.py", False, True),
+    ("/top.py", "sub/top.py", False, False),
+    ("build/", "build", True, True),
+    ("build/", "build", False, False),
+    ("docs/*.py", "docs/x.py", False, True),
+    ("docs/*.py", "docs/sub/x.py", False, False),
+    ("**/gen", "a/b/gen", True, True),
+    ("gen/**", "gen/a/b.py", False, True),
+    ("a/**/b.py", "a/b.py", False, True),
+    ("a/**/b.py", "a/x/y/b.py", False, True),
+    ("file[0-9].py", "file7.py", False, True),
+    ("file[!0-9].py", "file7.py", False, False),
+    ("\\#hash.py", "#hash.py", False, True),
+    ("# a comment", "# a comment", False, False),
+    ("trailing.py   ", "trailing.py", False, True),
+])
+def test_gitignore_patterns(tmp_path, pattern, path, is_dir, ignored):
+    from flake8_backend.discovery import GitIgnore, parse_gitignore
+
+    rules = parse_gitignore(str(tmp_path), pattern + "\n")
+    assert GitIgnore.ignored(str(tmp_path / path), is_dir, rules) is ignored
+
+
+def test_gitignore_negation_and_nested_files(tmp_path):
+    from flake8_backend.discovery import GitIgnore, parse_gitignore
+
+    rules = parse_gitignore(str(tmp_path), "*.py\n!keep.py\n")
+    rules += parse_gitignore(str(tmp_path / "sub"), "keep.py\n")
+    assert GitIgnore.ignored(str(tmp_path / "keep.py"), False, rules) is False
+    assert GitIgnore.ignored(str(tmp_path / "sub" / "keep.py"), False, rules) is True
+    assert GitIgnore.ignored(str(tmp_path / "other.py"), False, rules) is True
