@@ -173,7 +173,8 @@ def _write_baseline(args: argparse.Namespace, results: list[FileResult], entries
         raise ConfigError(f"--write-baseline {args.write_baseline}: {exc.strerror}") from None
     output.write(render(errors, args.format) if errors else "")
     output.flush()
-    sys.stderr.write(f"flake8-backend: wrote {count} baseline entries to "
+    noun = "entry" if count == 1 else "entries"
+    sys.stderr.write(f"flake8-backend: wrote {count} baseline {noun} to "
                      f"{args.write_baseline}\n")
     return EXIT_FINDINGS if errors and not args.exit_zero else EXIT_CLEAN
 
