@@ -183,6 +183,21 @@ class Engine:
         run_callbacks(ctx.at_end, ctx)
         return sorted(set(ctx.findings))
 
+    def release(self) -> None:
+        """Drop what one module's run built, so reference counting frees it at once.
+
+        The context, its `enclosing`, its cached per-module state and the walk's markers
+        refer to each other; left alone, those cycles wait for the garbage collector,
+        which then spent 14% of a large run collecting them.
+        """
+        ctx = self.ctx
+        ctx.at_end.clear()
+        ctx._cache.clear()
+        ctx.blocks.clear()
+        ctx.enclosing = None  # type: ignore[assignment]
+        ctx.module = ctx.scope = None  # type: ignore[assignment]
+        self.dispatch = {}
+
     # -- the walk -------------------------------------------------------------
     def _walk(self, tree: ast.Module) -> None:
         """Pop a node, record its facts, run its checks, push its children (source order).
@@ -584,8 +599,12 @@ def lint_tree(tree: ast.AST, source: str, settings: Settings | None = None,
     A check that raised is reported on stderr, one line per check; the other checks'
     findings for the file are kept (see `failures`)."""
     engine = Engine(settings or default_settings(), source, filename, shortcuts)
-    findings = engine.run(tree)
-    for check, line, error in engine.ctx.errors:
+    try:
+        findings = engine.run(tree)
+        errors = engine.ctx.errors
+    finally:
+        engine.release()
+    for check, line, error in errors:
         sys.stderr.write(f"flake8-backend: internal error in {check} at {filename}:{line}: "
                          f"{error}; that check's findings for this file are skipped, the "
                          "others are kept; please report it\n")

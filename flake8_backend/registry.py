@@ -36,8 +36,9 @@ class Option(NamedTuple):
 
 
 GLOBAL_OPTIONS = (
-    Option("enable", "list", (), "Codes (or prefixes) to turn on in addition to the defaults."),
-    Option("disable", "list", (), "Codes (or prefixes) to turn off."),
+    Option("enable", "list", (),
+           "Codes, prefixes, rule names or pylint ids to turn on in addition to the defaults."),
+    Option("disable", "list", (), "Codes, prefixes, rule names or pylint ids to turn off."),
     Option("extend-sql-sinks", "list", (),
            "Extra SQL sinks taking SQL as their first argument: dotted names are functions "
            "(`myapp.db.run_sql`), plain names are methods on any object (`run_sql`)."),
