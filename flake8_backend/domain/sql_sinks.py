@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.paths import path_matches
-from flake8_backend.analysis.scope import ASSIGN, AUG, OTHER, PARAM
+from flake8_backend.analysis.scope import ASSIGN, AUG, OTHER, PARAM, Scope
 from flake8_backend.domain.client_data import client_source
 from flake8_backend.domain.sql_text import (
     OPERAND, TABLE, TEXT, UTILITY, VALUE, Piece, leading_text, literal_text, record_execute,
@@ -189,9 +189,13 @@ def sink_callees(settings: Settings) -> Callees:
         qualnames=FUNCTION_SINKS | {e for e in extra if "." in e})
 
 
-def sink_words(settings: Settings) -> Needs:
-    """Words of which one occurs in every module holding a sink, hence a local wrapper of one."""
-    return sink_callees(settings).words()
+def wrapper_words(settings: Settings) -> Needs:
+    """Words (any case) of which one occurs in every module holding an unambiguous sink,
+    hence a local wrapper of one: `exec` (execute*, exec_driver_sql), `fetch` (fetchrow,
+    fetchval), `sql` (read_sql*, RawSQL, and sqlalchemy, imported for text() and DDL()),
+    and the last names of `extend-sql-sinks`."""
+    extra = {e.rsplit(".", 1)[-1].lower() for e in settings["extend-sql-sinks"]}
+    return Needs(tuple(sorted({"exec", "fetch", "sql"} | extra)), ignore_case=True)
 
 
 def looks_like_sql(expr: ast.expr, ctx: ModuleContext) -> bool:
@@ -300,26 +304,22 @@ class Argument(NamedTuple):
 
 
 class Candidate(NamedTuple):
-    """A call to a local function passing SQL text, with a rule's verdict made at the call."""
+    """SQL text passed to a wrapper, with a rule's verdict: (unsafe values, how built)."""
 
     code: str
     call: ast.Call
-    key: tuple
-    position: int | None
-    keyword: str | None
+    wrapper: Wrapper
     arg: ast.expr
-    verdict: object
-    pieces: frozenset[int]
-    deferred: list[Deferred]  # the caller's parameters pasted into the text it passes
+    verdict: tuple
 
 
-class LocalCall(NamedTuple):
-    """A call that may reach a function or method of this module, and its arguments holding
-    SQL text built from values: (position or None, keyword or None, argument)."""
+class _Recorded(NamedTuple):
+    """A call that may reach a local function, with the walk's state at the call."""
 
     call: ast.Call
     key: tuple
-    args: list[tuple[int | None, str | None, ast.expr]]
+    scope: Scope
+    loops: tuple
 
 
 class _Forward(NamedTuple):
@@ -388,13 +388,17 @@ class SqlFlow:
         self.forwards: list[_Forward] = []
         self.candidates: list[Candidate] = []
         self.arguments: list[Argument] = []
+        self.calls: list[_Recorded] = []
+        self.seen: set[int] = set()  # recorded calls already followed
+        self.judges: dict[str, Callable[[ast.expr], tuple | None]] = {}
         self.consumed: set[int] = set()  # ids of pieces that reached a sink or a wrapper
         self.builders: dict[tuple[int, str], Builder] = {}
         self.all_builders: list[Builder] = []
         self.reporters: list[Callable[[SqlFlow], None]] = []
         self._last_sink: ast.Call | None = None
         self._last_statement_calls: ast.stmt | None = None
-        self._statement_calls: list[LocalCall] = []
+        self.excluded = excluded(ctx)  # the file matches `sql-building-exclude`
+        self._may_wrap: bool | None = None
         self._last_statement: ast.AST | None = None
         self._statement: tuple[Builder, list[Piece]] | None = None
         ctx.at_end.append(self._finish)
@@ -436,62 +440,102 @@ class SqlFlow:
                     entry.append(wrapper)
 
     # -- calls to local functions --------------------------------------------------------
-    def local_calls(self, stmt: ast.stmt) -> list[LocalCall]:
-        """Calls in a statement that may call a function or method of this module, with
-        their arguments holding SQL text built from values; records parameters forwarded to
-        them (`def g(sql): f(sql)`). Looked for where a statement uses a value: `f(...)`,
-        `x = f(...)`, `return f(...)`, `for row in f(...)`, `with f(...)`, awaited or inside
-        one other call (`list(self.query_iter(q))`)."""
-        if self._last_statement_calls is stmt:
-            return self._statement_calls
+    def local_calls(self, stmt: ast.stmt, calls: list[ast.Call]) -> None:
+        """Record the calls in a statement that may call a function or method of this module
+        (decided at the end, in the call's scope); see `record_local_calls`."""
+        if self._last_statement_calls is stmt or self.excluded:
+            return
         self._last_statement_calls = stmt
-        found: list[LocalCall] = []
-        sinks = self.ctx.cached(_configured)
-        for call in _statement_calls(stmt):
+        ctx = self.ctx
+        if self._may_wrap is None:  # a local wrapper needs an unambiguous sink in the module
+            self._may_wrap = _may_wrap(ctx)
+        if not self._may_wrap:
+            return
+        sinks = ctx.cached(_configured)
+        for call in calls:
             func = call.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in sinks.methods or name in AMBIGUOUS_METHOD_SINKS:
                 continue  # a sink by its name already
-            key = _callee_key(call, self.ctx)
+            key = _callee_key(call, ctx)
             if key is not None:
-                found.append(LocalCall(call, key, self._text_arguments(call, key)))
-        self._statement_calls = found
-        return found
+                scope = ctx.scope
+                self.calls.append(_Recorded(call, key, scope, tuple(scope.loops)))
 
-    def _text_arguments(self, call: ast.Call, key: tuple
-                        ) -> list[tuple[int | None, str | None, ast.expr]]:
-        ctx = self.ctx
-        args: list[tuple[int | None, str | None, ast.expr]] = [
-            (index, None, arg) for index, arg in enumerate(call.args)
-            if not isinstance(arg, ast.Starred)]
-        for keyword in call.keywords:
-            if keyword.arg is not None:
-                args.append((None, keyword.arg, keyword.value))
-        found = []
-        for position, keyword, arg in args:
-            if _builds_text(arg, ctx):
-                found.append((position, keyword, arg))
-            elif isinstance(arg, ast.Name) and self._note_forward(arg, key, position, keyword):
-                continue
-            if not is_safe_value(arg, ctx):
-                self.arguments.append(Argument(call, key, position, keyword, Unsafe(
-                    arg, VALUE, client_source(arg, ctx), arg.lineno)))
-        return found
+    def judge(self, code: str, judge: Callable[[ast.expr], tuple | None]) -> None:
+        """A rule's verdict on SQL text passed to a local function: (unsafe values, how it
+        was built), or None when it is safe."""
+        self.judges.setdefault(code, judge)
 
-    def _note_forward(self, name: ast.Name, callee: tuple, position: int | None,
-                      keyword: str | None) -> bool:
-        """Record `def g(x): f(x)`; True when `name` is only a parameter of g."""
+    def _enter(self, recorded: _Recorded) -> None:
+        """Judge as the walk would have at the call: its scope and enclosing loops."""
+        self.ctx.scope = recorded.scope
+        recorded.scope.loops = list(recorded.loops)
+
+    def _note_forwards(self, recorded: _Recorded) -> None:
+        """`def g(x): f(x)`: g is a wrapper for x if f is one at that argument."""
         found = _enclosing_def(self.ctx)
         if found is None:
-            return False
+            return
         key, node, bound = found
-        bindings = self.ctx.reaching(name.id, name)
-        for binding in bindings:
-            if binding.kind == PARAM:
-                param = _parameter(node, binding.value, bound, None)
-                if param is not None:
-                    self.forwards.append(_Forward(key, param, callee, position, keyword))
-        return bool(bindings) and all(b.kind == PARAM for b in bindings)
+        for position, keyword, arg in _arguments(recorded.call):
+            if not isinstance(arg, ast.Name):
+                continue
+            for binding in self.ctx.reaching(arg.id, arg):
+                if binding.kind == PARAM:
+                    param = _parameter(node, binding.value, bound, None)
+                    if param is not None:
+                        self.forwards.append(
+                            _Forward(key, param, recorded.key, position, keyword))
+
+    def _judge_calls(self, live: list[_Recorded]) -> None:
+        """Text handed to a wrapper: each rule's verdict, and what it consumes."""
+        ctx = self.ctx
+        for recorded in live:
+            if not any(not w.pasted for w in self.wrappers.get(recorded.key, ())):
+                continue
+            self._enter(recorded)
+            for position, keyword, arg in _arguments(recorded.call):
+                wrapper = self.wrapper_for(recorded.key, position, keyword)
+                if wrapper is None or not _builds_text(arg, ctx):
+                    continue
+                self.consumed.update(id(p.node) for p in string_pieces(arg, ctx))
+                statement = statement_like(arg, ctx)
+                for code, judge in self.judges.items():
+                    found = judge(arg)
+                    if not found:
+                        continue
+                    values, how = found
+                    kept, deferred = self.defer(values, None, code, how)
+                    for item in deferred:  # `def drop(t): run(f"DROP TABLE {t}")`
+                        self._add_wrapper(item.key, item.param._replace(
+                            sink=wrapper.sink, line=wrapper.line))
+                    if kept and (statement or not wrapper.statement):
+                        self.candidates.append(Candidate(
+                            code, recorded.call, wrapper, arg, (kept, how)))
+            recorded.scope.loops = []
+
+    def _judge_arguments(self, live: list[_Recorded]) -> None:
+        """Unsafe values passed where a local function pastes its parameter."""
+        ctx = self.ctx
+        for recorded in live:
+            pasted = [w for w in self.wrappers.get(recorded.key, ()) if w.pasted]
+            if not pasted:
+                continue
+            self._enter(recorded)
+            for position, keyword, arg in _arguments(recorded.call):
+                if not any(_matches(w, position, keyword) for w in pasted):
+                    continue
+                if isinstance(arg, ast.Name):
+                    bindings = ctx.reaching(arg.id, arg)
+                    if bindings and all(b.kind == PARAM for b in bindings) and \
+                            _enclosing_def(ctx) is not None:
+                        continue  # forwarded: judged at the calls of the caller
+                if not is_safe_value(arg, ctx):
+                    self.arguments.append(Argument(
+                        recorded.call, recorded.key, position, keyword,
+                        Unsafe(arg, VALUE, client_source(arg, ctx), arg.lineno)))
+            recorded.scope.loops = []
 
     # -- parameters pasted where no query parameter can go ----------------------------------
     def defer(self, values: list[Unsafe], sink: Sink | None, code: str, how: str
@@ -537,13 +581,6 @@ class SqlFlow:
                     found.append((argument, wrapper))
                     break
         return found
-
-    def add_candidate(self, code: str, call: ast.Call, key: tuple, position: int | None,
-                      keyword: str | None, arg: ast.expr, verdict: object,
-                      deferred: list[Deferred] | None = None) -> None:
-        self.candidates.append(Candidate(
-            code, call, key, position, keyword, arg, verdict,
-            frozenset(id(p.node) for p in string_pieces(arg, self.ctx)), deferred or []))
 
     def wrapper_for(self, key: tuple, position: int | None,
                     keyword: str | None) -> Wrapper | None:
@@ -610,20 +647,40 @@ class SqlFlow:
 
     # -- the end -------------------------------------------------------------------------
     def _finish(self) -> None:
-        self._resolve_forwards()
-        for candidate in self.candidates:
-            wrapper = self.wrapper_for(candidate.key, candidate.position, candidate.keyword)
-            if wrapper is not None:
-                self.consumed.update(candidate.pieces)
-                for item in candidate.deferred:  # `def drop(t): run(f"DROP TABLE {t}")`
-                    self._add_wrapper(item.key, item.param._replace(
-                        sink=wrapper.sink, line=wrapper.line))
-        self._resolve_forwards()
+        ctx = self.ctx
+        walked = ctx.scope
+        try:
+            live: list[_Recorded] = []
+            self._follow_calls(live)
+            self._judge_calls(live)
+            self._follow_calls(live)
+            self._judge_arguments(live)
+        finally:
+            for recorded in self.calls:
+                recorded.scope.loops = []
+            ctx.scope = walked
         for reporter in self.reporters:
             reporter(self)
 
+    def _follow_calls(self, live: list[_Recorded]) -> None:
+        """Calls to wrappers (`live`), and wrappers of wrappers a few calls deep: only the
+        calls to a function known to be a wrapper are looked at, once each."""
+        ctx = self.ctx
+        for _ in range(_MAX_ROUNDS):
+            pending = [r for r in self.calls if r.key in self.wrappers and id(r) not in self.seen]
+            if not pending:
+                return
+            for recorded in pending:
+                self.seen.add(id(recorded))
+                self._enter(recorded)
+                if _still_local(recorded.call, ctx):
+                    live.append(recorded)
+                    self._note_forwards(recorded)
+                recorded.scope.loops = []
+            self._resolve_forwards()
+
     def _resolve_forwards(self) -> None:
-        """Wrappers of wrappers, a few calls deep: linear work per round, bounded rounds."""
+        """Wrappers from the parameters forwarded to wrappers."""
         for _ in range(_MAX_ROUNDS):
             added = False
             for forward in self.forwards:
@@ -638,6 +695,26 @@ class SqlFlow:
                     added = added or len(self.wrappers[forward.key]) > before
             if not added:
                 return
+
+
+def _may_wrap(ctx: ModuleContext) -> bool:
+    """Whether the module's text holds the name of an unambiguous sink: a method sink, or a
+    function sink where its module is imported (`sqlalchemy` ... `text`, also renamed).
+    Ambiguous sinks never make wrappers."""
+    methods, functions, function_names = ctx.cached(_configured)
+    source = ctx.source
+    return any(name in source for name in methods) or (
+        any(f.split(".", 1)[0] in source for f in functions)
+        and any(name in source for name in function_names))
+
+
+def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
+    """Calls where a statement uses a value (`f(...)`, `x = f(...)`, `return f(...)`,
+    `for row in f(...)`, `with f(...)`, awaited or inside one other call:
+    `list(self.query_iter(q))`) that may reach a function or method of this module."""
+    calls = _statement_calls(stmt)
+    if calls:
+        ctx.cached(SqlFlow).local_calls(stmt, calls)
 
 
 def sql_flow(ctx: ModuleContext) -> SqlFlow:
@@ -656,32 +733,23 @@ def _appended(value: ast.expr, name: str) -> list[ast.expr] | None:
 
 
 # Statements whose value a call may be, and the field holding it.
-_STATEMENT_VALUES = {ast.Expr: "value", ast.Assign: "value", ast.AnnAssign: "value",
-                     ast.AugAssign: "value", ast.Return: "value", ast.For: "iter",
-                     ast.AsyncFor: "iter"}
-STATEMENT_TYPES = (*_STATEMENT_VALUES, ast.With, ast.AsyncWith)
+_STATEMENT_VALUES = {ast.Expr: "value", ast.Assign: "value", ast.AugAssign: "value",
+                     ast.Return: "value", ast.For: "iter", ast.AsyncFor: "iter"}
+STATEMENT_TYPES = tuple(_STATEMENT_VALUES)
 
 
 def _statement_calls(stmt: ast.stmt) -> list[ast.Call]:
-    field = _STATEMENT_VALUES.get(stmt.__class__)
-    if field is not None:
-        values = [getattr(stmt, field)]
-    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-        values = [item.context_expr for item in stmt.items]
-    else:
+    value = getattr(stmt, _STATEMENT_VALUES[stmt.__class__])
+    if value.__class__ is ast.Await:
+        value = value.value
+    if value.__class__ is not ast.Call:
         return []
-    calls = []
-    for value in values:
-        if isinstance(value, ast.Await):
-            value = value.value
-        if not isinstance(value, ast.Call):
-            continue
-        calls.append(value)
-        for arg in value.args:  # `list(self.query_iter(q))`
-            if isinstance(arg, ast.Await):
-                arg = arg.value
-            if isinstance(arg, ast.Call):
-                calls.append(arg)
+    calls = [value]
+    for arg in value.args:  # `list(self.query_iter(q))`
+        if arg.__class__ is ast.Await:
+            arg = arg.value
+        if arg.__class__ is ast.Call:
+            calls.append(arg)
     return calls
 
 
@@ -741,18 +809,32 @@ def _methods(cls: ast.ClassDef, defs: _LocalDefs) -> tuple[frozenset[str], froze
     return found
 
 
+def _arguments(call: ast.Call) -> list[tuple[int | None, str | None, ast.expr]]:
+    """(position or None, keyword or None, value) of a call's plain arguments."""
+    found: list[tuple[int | None, str | None, ast.expr]] = [
+        (index, None, arg) for index, arg in enumerate(call.args)
+        if not isinstance(arg, ast.Starred)]
+    found.extend((None, k.arg, k.value) for k in call.keywords if k.arg is not None)
+    return found
+
+
+def _still_local(call: ast.Call, ctx: ModuleContext) -> bool:
+    """`run_query(...)` not rebound by an import or an assignment before the call."""
+    func = call.func
+    if not isinstance(func, ast.Name):
+        return True
+    bindings = ctx.reaching(func.id, func)
+    return not bindings or (bindings[0].kind == OTHER and bindings[0].value is None)
+
+
 def _callee_key(call: ast.Call, ctx: ModuleContext) -> tuple | None:
     """The key of the local function or method a call may reach: `run_query(...)` (a
-    top-level function not rebound by an import or an assignment), `self.query_iter(...)`."""
+    top-level function), `self.query_iter(...)` (a method of the enclosing class)."""
     func = call.func
     defs = ctx.cached(_local_defs)
     if isinstance(func, ast.Name):
-        if func.id not in defs.functions:
-            return None
-        bindings = ctx.reaching(func.id, func)
-        if bindings and (bindings[0].kind != OTHER or bindings[0].value is not None):
-            return None  # imported or assigned over
-        return ("", func.id)
+        return ("", func.id) if func.id in defs.functions else None
+
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         scope = ctx.function
         if scope is None or scope.cls is None or func.value.id not in (scope.self_name, "cls"):

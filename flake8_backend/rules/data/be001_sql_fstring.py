@@ -13,13 +13,13 @@ import ast
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.domain.sql_sinks import (
-    SQL_NAME_WORDS, STATEMENT_TYPES, Argument, SqlFlow, Wrapper, excluded, find_sink,
-    looks_like_sql, report_node, sink_callees, sink_words, sql_flow, statement_like)
+    Argument, Builder, SqlFlow, Wrapper, excluded, find_sink, looks_like_sql, report_node,
+    sink_callees, sql_flow)
 from flake8_backend.domain.sql_text import (
-    APPEND_METHODS, before_text, record_append, string_pieces)
+    Piece, before_text, string_pieces)
 from flake8_backend.domain.sql_values import (
     MAX_VALUES, Unsafe, advise, built_at, fstring_values)
-from flake8_backend.registry import Callees, Option, Rule, check, register
+from flake8_backend.registry import Option, Rule, check, register
 
 BE001 = register(Rule(
     code="BE001",
@@ -112,6 +112,7 @@ def check_sql_fstring(node: ast.Call, ctx: ModuleContext) -> None:
         return
     flow = sql_flow(ctx)
     flow.note_sink(sink)
+    flow.judge(BE001.code, lambda arg: _judge(arg, ctx))
     flow.on_end(_report_at_end)
     for sql in sink.sqls:
         values = unsafe_fstring_values(sql, ctx)
@@ -146,42 +147,11 @@ def _report(ctx: ModuleContext, call: ast.Call, sql: ast.expr, values: list[Unsa
                advice=advice.advice)
 
 
-@check(*STATEMENT_TYPES, rules=(BE001,), needs=sink_words)
-def check_fstring_to_local_sink(node: ast.stmt, ctx: ModuleContext) -> None:
-    """An f-string handed to a function of this module that runs it (decided at the end)."""
-    if excluded(ctx):
-        return
-    flow = sql_flow(ctx)
-    calls = flow.local_calls(node)
-    if not calls:
-        return
-    flow.on_end(_report_at_end)
-    for call, key, args in calls:
-        for position, keyword, arg in args:
-            values = unsafe_fstring_values(arg, ctx)
-            if values:
-                values, deferred = flow.defer(values, None, BE001.code, "an f-string")
-                flow.add_candidate(BE001.code, call, key, position, keyword, arg,
-                                   (values, statement_like(arg, ctx)), deferred)
-
-
-@check(ast.Call, rules=(BE001,), callees=Callees(names=APPEND_METHODS))
-def check_list_appends(node: ast.Call, ctx: ModuleContext) -> None:
-    """`parts.append(f"...")`: what a later `" AND ".join(parts)` joins."""
-    record_append(node, ctx)
-
-
-@check(ast.Assign, ast.AugAssign, rules=(BE001,), needs=SQL_NAME_WORDS)
-def check_fstring_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> None:
+def note_fstring_variable(node: ast.Assign | ast.AugAssign, builder: Builder,
+                          pieces: list[Piece], ctx: ModuleContext) -> None:
     """SQL built with an f-string in a SQL-named variable, reported at the end if no sink
-    consumes it."""
-    if excluded(ctx):
-        return
+    consumes it (called by BE002's check on SQL-named assignments, which both rules share)."""
     flow = sql_flow(ctx)
-    tracked = flow.track_variable(node)
-    if tracked is None:
-        return
-    builder, pieces = tracked
     flow.on_end(_report_at_end)
     if BE001.code in builder.unsafe:
         return
@@ -193,15 +163,18 @@ def check_fstring_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext)
         builder.unsafe[BE001.code] = (values, node)
 
 
+def _judge(arg: ast.expr, ctx: ModuleContext) -> tuple[list[Unsafe], str] | None:
+    values = unsafe_fstring_values(arg, ctx)
+    return (values, "an f-string") if values else None
+
+
 def _report_at_end(flow: SqlFlow) -> None:
     ctx = flow.ctx
     for candidate in flow.candidates:
         if candidate.code != BE001.code:
             continue
-        wrapper = flow.wrapper_for(candidate.key, candidate.position, candidate.keyword)
-        values, statement = candidate.verdict  # type: ignore[misc]
-        if wrapper is None or not values or (wrapper.statement and not statement):
-            continue
+        values, how = candidate.verdict
+        wrapper = candidate.wrapper
         name = candidate.call.func
         label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
         _report(ctx, candidate.call, candidate.arg, values,

@@ -16,11 +16,13 @@ from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.domain.sql_sinks import (
     SQL_NAME_WORDS, STATEMENT_TYPES, Argument, SqlFlow, Wrapper, excluded, find_sink,
-    looks_like_sql, report_node, sink_callees, sink_words, sql_flow, statement_like)
+    sql_named_targets,
+    looks_like_sql, record_local_calls, report_node, sink_callees, sql_flow, wrapper_words)
 from flake8_backend.domain.sql_text import (
     APPEND_METHODS, OPERAND, Piece, before_text, record_append, sql_position, string_pieces)
 from flake8_backend.domain.sql_values import MAX_VALUES, Unsafe, advise, built_at, judge
 from flake8_backend.registry import Callees, Rule, check, register
+from flake8_backend.rules.data.be001_sql_fstring import BE001, note_fstring_variable
 
 BE002 = register(Rule(
     code="BE002",
@@ -83,6 +85,7 @@ def check_sql_building(node: ast.Call, ctx: ModuleContext) -> None:
         return
     flow = sql_flow(ctx)
     flow.note_sink(sink)
+    flow.judge(BE002.code, lambda arg: _judge(arg, ctx))
     flow.on_end(_report_at_end)
     for sql in sink.sqls:
         values, how = unsafe_pieces(string_pieces(sql, ctx), ctx)
@@ -105,41 +108,37 @@ def _report(ctx: ModuleContext, call: ast.Call, sql: ast.expr, values: list[Unsa
                advice=advice.advice)
 
 
-@check(*STATEMENT_TYPES, rules=(BE002,), needs=sink_words)
-def check_building_to_local_sink(node: ast.stmt, ctx: ModuleContext) -> None:
-    """Built text handed to a function of this module that runs it (decided at the end)."""
-    if excluded(ctx):
-        return
-    flow = sql_flow(ctx)
-    calls = flow.local_calls(node)
-    if not calls:
-        return
-    flow.on_end(_report_at_end)
-    for call, key, args in calls:
-        for position, keyword, arg in args:
-            values, how = unsafe_pieces(string_pieces(arg, ctx), ctx)
-            if values:
-                values, deferred = flow.defer(values, None, BE002.code, how)
-                flow.add_candidate(BE002.code, call, key, position, keyword, arg,
-                                   (values, how, statement_like(arg, ctx)), deferred)
+@check(*STATEMENT_TYPES, rules=(BE001, BE002), needs=wrapper_words)
+def check_calls_to_local_sinks(node: ast.stmt, ctx: ModuleContext) -> None:
+    """Calls that may reach a function of this module running its argument as SQL (BE001
+    and BE002 decide at the end, with the verdicts each registered at a sink)."""
+    record_local_calls(node, ctx)
 
 
-@check(ast.Call, rules=(BE002,), callees=Callees(names=APPEND_METHODS))
+@check(ast.Call, rules=(BE001, BE002), callees=Callees(names=APPEND_METHODS))
 def check_list_appends(node: ast.Call, ctx: ModuleContext) -> None:
-    """`parts.append("name = '" + name + "'")`: what a later `" AND ".join(parts)` joins."""
+    """`parts.append(f"name = '{name}'")`: what a later `" AND ".join(parts)` joins."""
     record_append(node, ctx)
 
 
-@check(ast.Assign, ast.AugAssign, rules=(BE002,), needs=SQL_NAME_WORDS)
+@check(ast.Assign, ast.AugAssign, rules=(BE001, BE002), needs=SQL_NAME_WORDS)
 def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> None:
-    """SQL built in a SQL-named variable, reported at the end if no sink consumes it."""
-    if excluded(ctx):
+    """SQL built in a SQL-named variable, reported at the end if no sink consumes it (BE001
+    for f-strings, BE002 for the rest)."""
+    if not sql_named_targets(node.targets if node.__class__ is ast.Assign else [node.target]):
         return
     flow = sql_flow(ctx)
+    if flow.excluded:
+        return
     tracked = flow.track_variable(node)
     if tracked is None:
         return
     builder, pieces = tracked
+    enabled = ctx.settings.enabled
+    if BE001.code in enabled:
+        note_fstring_variable(node, builder, pieces, ctx)
+    if BE002.code not in enabled:
+        return
     flow.on_end(_report_at_end)
     if BE002.code in builder.unsafe:
         return
@@ -149,15 +148,18 @@ def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> 
         builder.unsafe[BE002.code] = ((values, how), node)
 
 
+def _judge(arg: ast.expr, ctx: ModuleContext) -> tuple[list[Unsafe], str] | None:
+    values, how = unsafe_pieces(string_pieces(arg, ctx), ctx)
+    return (values, how) if values else None
+
+
 def _report_at_end(flow: SqlFlow) -> None:
     ctx = flow.ctx
     for candidate in flow.candidates:
         if candidate.code != BE002.code:
             continue
-        wrapper = flow.wrapper_for(candidate.key, candidate.position, candidate.keyword)
-        values, how, statement = candidate.verdict  # type: ignore[misc]
-        if wrapper is None or not values or (wrapper.statement and not statement):
-            continue
+        values, how = candidate.verdict
+        wrapper = candidate.wrapper
         name = candidate.call.func
         label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
         _report(ctx, candidate.call, candidate.arg, values, how,
