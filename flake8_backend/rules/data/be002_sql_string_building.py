@@ -56,20 +56,22 @@ def find(cur, name):
              "(`extra`, `RawSQL`)", "semgrep formatted-sql-query", "BE001 sql-fstring"),
     notes="Shares BE001's options (`sql-constant-pattern`, `sql-safe-names`, "
           "`sql-safe-functions`, `sql-fragment-pattern`, `sql-building-exclude`) and its "
-          "exemptions: values that no user text can get into (constants, numbers, quoting "
-          "calls, loop variables over literal collections, model metadata, ...; see BE001), "
-          "`%d`/`%i`/`%f` conversions and `{:d}` fields, placeholder lists "
-          "(`\", \".join([\"%s\"] * n)`), `psycopg.sql` composition "
-          "(`sql.SQL(...).format(sql.Identifier(col))`), and literals with `%s`/`%(name)s` "
-          "placeholders passed with parameters. SQLAlchemy's `select(...).join(...)` and "
-          "`query.join(...)` are not `str.join`. A `*sql*`/`*query*`/`stmt` variable that "
-          "never reaches a visible sink is reported at its assignment when it reads like SQL. "
-          "The finding is reported at the sink call, or at the SQL text when it sits inside "
-          "the call on a line of its own (black-wrapped code), where `# noqa: BE002` goes; the "
+          "exemptions (see BE001's notes: constants, numbers, quoting calls, configuration, "
+          "loop variables over literal collections, membership checks, model metadata, names "
+          "the database lists, ...), and its handling of parameters pasted where no query "
+          "parameter can go (judged at the calls in the module). Also exempt: `%d`/`%i`/`%f` "
+          "conversions and `{:d}` fields, placeholder lists (`\", \".join([\"%s\"] * n)`), "
+          "`psycopg.sql` composition (`sql.SQL(...).format(sql.Identifier(col))`), "
+          "`.format(**params)` with a visible dict of safe values, and literals with "
+          "`%s`/`%(name)s` placeholders passed with parameters. SQLAlchemy's "
+          "`select(...).join(...)` and `query.join(...)` are not `str.join`. A "
+          "`*sql*`/`*query*`/`stmt` variable that never reaches a visible sink (nor a local "
+          "function that runs it) is reported at its assignment when it reads like SQL. The "
+          "finding is reported at the sink call, or at the SQL text when it sits inside the "
+          "call on a line of its own (black-wrapped code), where `# noqa: BE002` goes; the "
           "message names each value as written (up to three), says when it is client data, "
-          "gives the fix for its place (a query parameter for a value, an allowlist or "
-          "`sql.Identifier` for an identifier), and the line where the text was built when it "
-          "is elsewhere.",
+          "gives the fix for its place, and the line where the text was built when it is "
+          "elsewhere.",
 ))
 
 _STRUCTURAL = (ast.Constant, ast.JoinedStr, ast.IfExp, ast.List, ast.Tuple, ast.Set,
