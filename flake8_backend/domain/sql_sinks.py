@@ -516,26 +516,47 @@ class SqlFlow:
             recorded.scope.loops = []
 
     def _judge_arguments(self, live: list[_Recorded]) -> None:
-        """Unsafe values passed where a local function pastes its parameter."""
-        ctx = self.ctx
-        for recorded in live:
-            pasted = [w for w in self.wrappers.get(recorded.key, ()) if w.pasted]
-            if not pasted:
-                continue
-            self._enter(recorded)
-            for position, keyword, arg in _arguments(recorded.call):
-                if not any(_matches(w, position, keyword) for w in pasted):
+        """Unsafe values passed where a local function pastes its parameter. A value made of
+        the caller's own parameters (`drop(conn, "%s_log" % name)`) makes the caller such a
+        function in turn, a few calls deep."""
+        judged: set[int] = set()
+        for _ in range(_MAX_ROUNDS):
+            grew = False
+            for recorded in live:
+                pasted = [w for w in self.wrappers.get(recorded.key, ()) if w.pasted]
+                if not pasted or id(recorded) in judged:
                     continue
-                if isinstance(arg, ast.Name):
-                    bindings = ctx.reaching(arg.id, arg)
-                    if bindings and all(b.kind == PARAM for b in bindings) and \
-                            _enclosing_def(ctx) is not None:
-                        continue  # forwarded: judged at the calls of the caller
-                if not is_safe_value(arg, ctx):
-                    self.arguments.append(Argument(
-                        recorded.call, recorded.key, position, keyword,
-                        Unsafe(arg, VALUE, client_source(arg, ctx), arg.lineno)))
-            recorded.scope.loops = []
+                judged.add(id(recorded))
+                self._enter(recorded)
+                grew = self._judge_call_arguments(recorded, pasted) or grew
+                recorded.scope.loops = []
+            if not grew:
+                return
+            self._follow_calls(live)
+
+    def _judge_call_arguments(self, recorded: _Recorded, pasted: list[Wrapper]) -> bool:
+        ctx = self.ctx
+        grew = False
+        caller = _enclosing_def(ctx)
+        for position, keyword, arg in _arguments(recorded.call):
+            matching = [w for w in pasted if _matches(w, position, keyword)]
+            if not matching:
+                continue
+            roots = parameter_roots(arg, ctx) if caller is not None else []
+            params = [_parameter(caller[1], root, caller[2], None)
+                      for root in roots] if caller is not None else []
+            if params and all(p is not None for p in params):
+                for wrapper in matching:
+                    for param in params:
+                        self._add_wrapper(caller[0], param._replace(  # type: ignore[union-attr]
+                            sink=wrapper.sink, line=wrapper.line, statement=wrapper.statement,
+                            pasted=wrapper.pasted))
+                grew = True
+            elif not is_safe_value(arg, ctx):
+                self.arguments.append(Argument(
+                    recorded.call, recorded.key, position, keyword,
+                    Unsafe(arg, VALUE, client_source(arg, ctx), arg.lineno)))
+        return grew
 
     # -- parameters pasted where no query parameter can go ----------------------------------
     def defer(self, values: list[Unsafe], sink: Sink | None, code: str, how: str

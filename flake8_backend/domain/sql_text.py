@@ -193,6 +193,8 @@ def _walk_pieces(expr: ast.expr, ctx: ModuleContext) -> Iterator[Piece]:
                     push(Piece(value, OPERAND, how, (), piece.before))
         elif isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
+                if not is_concatenation(node):
+                    continue  # `page_size + 1`: arithmetic, not text
                 push(Piece(node.right, OPERAND, "+", comps, node.left))
                 push(Piece(node.left, OPERAND, "+", comps, piece.before))
             elif isinstance(node.op, ast.Mod):
@@ -211,6 +213,15 @@ def _walk_pieces(expr: ast.expr, ctx: ModuleContext) -> Iterator[Piece]:
 
 _CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp,
                ast.DictComp, ast.GeneratorExp)
+
+
+def is_concatenation(node: ast.BinOp) -> bool:
+    """`a + b` that may join text: not when a side is a number (`offset + 1`)."""
+    for side in (node.left, node.right):
+        if isinstance(side, ast.Constant) and isinstance(side.value, (int, float)) and \
+                not isinstance(side.value, bool):
+            return False
+    return True
 
 
 def bound_by_comprehension(name: str, comps: tuple) -> ast.comprehension | None:

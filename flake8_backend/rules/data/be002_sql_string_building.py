@@ -19,7 +19,8 @@ from flake8_backend.domain.sql_sinks import (
     sql_named_targets,
     looks_like_sql, record_local_calls, report_node, sink_callees, sql_flow, wrapper_words)
 from flake8_backend.domain.sql_text import (
-    APPEND_METHODS, OPERAND, Piece, before_text, record_append, sql_position, string_pieces)
+    APPEND_METHODS, OPERAND, Piece, before_text, is_concatenation, record_append, sql_position,
+    string_pieces)
 from flake8_backend.domain.sql_values import MAX_VALUES, Unsafe, advise, built_at, judge
 from flake8_backend.registry import Callees, Rule, check, register
 from flake8_backend.rules.data.be001_sql_fstring import BE001, note_fstring_variable
@@ -237,7 +238,8 @@ def _followed(name: ast.Name, ctx: ModuleContext) -> bool:
 def _is_structural(node: ast.AST | None) -> bool:
     """Pieces the walk looks into: literals, concatenation, formatting, containers."""
     if isinstance(node, ast.BinOp):
-        return isinstance(node.op, (ast.Add, ast.Mod))
+        return isinstance(node.op, ast.Mod) or isinstance(node.op, ast.Add) and \
+            is_concatenation(node)
     return isinstance(node, _STRUCTURAL) or _is_text_call(node)
 
 
