@@ -376,10 +376,12 @@ _READS_LIKE_SQL = lazy_compile(rf"(?s)^\s*\(?\s*(?:{_SHAPES}|{_SHAPES_UPPER})")
 class SqlFlow:
     """Per module: sinks one call away and SQL variables, decided when the module ends.
 
-    The walk sees a call before or after the function it calls, so calls that pass SQL text
-    to a local function are recorded with each rule's verdict (made at the call, where the
-    bindings are known), wrappers are recorded at their sinks, and `resolve` matches them.
-    Rules add their reports with `on_end`; they run after the matching, in order.
+    The walk sees a call before or after the function it calls, so wrappers are recorded at
+    their sinks, calls that may reach a local function are recorded with the walk's scope
+    and enclosing loops, and at the end only the calls to a known wrapper are judged, each
+    in its own scope (`reaching` filters bindings by position, so the answers are the ones
+    the walk would have given there). Rules register their verdict on passed text with
+    `judge` and their reports with `on_end`; reports run after the matching, in order.
     """
 
     def __init__(self, ctx: ModuleContext) -> None:
