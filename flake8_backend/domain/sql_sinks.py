@@ -544,7 +544,8 @@ class SqlFlow:
             matching = [w for w in pasted if _matches(w, position, keyword)]
             if not matching:
                 continue
-            roots = parameter_roots(arg, ctx) if caller is not None else []
+            client = client_source(arg, ctx)
+            roots = parameter_roots(arg, ctx) if caller is not None and client is None else []
             params = [_parameter(caller[1], root, caller[2], None)
                       for root in roots] if caller is not None else []
             if params and all(p is not None for p in params):
@@ -557,7 +558,7 @@ class SqlFlow:
             elif not is_safe_value(arg, ctx):
                 self.arguments.append(Argument(
                     recorded.call, recorded.key, position, keyword,
-                    Unsafe(arg, VALUE, client_source(arg, ctx), arg.lineno)))
+                    Unsafe(arg, VALUE, client, arg.lineno)))
         return grew
 
     # -- parameters pasted where no query parameter can go ----------------------------------
