@@ -118,7 +118,7 @@ class _Judge:
             return all(self.safe(v.value, depth + 1, comps) or _numeric_spec(v)
                        for v in expr.values if isinstance(v, ast.FormattedValue))
         if cls is ast.IfExp:  # "READ ONLY" if read_only else "READ WRITE"
-            return self.safe(expr.body, depth + 1, comps) and self.safe(
+            return self._safe_branch(expr, depth, comps) and self.safe(
                 expr.orelse, depth + 1, comps)
         if cls is ast.BoolOp:  # `a or b` is one of them
             return all(self.safe(v, depth + 1, comps) for v in expr.values)
@@ -132,6 +132,14 @@ class _Judge:
             return all(k is None or self.safe(k, depth + 1, comps) for k in expr.keys) and \
                 all(self.safe(v, depth + 1, comps) for v in expr.values)
         return False
+
+    def _safe_branch(self, expr: ast.IfExp, depth: int, comps: tuple) -> bool:
+        """The body of `sort if sort in ALLOWED else "id"` is one of ALLOWED."""
+        member = _membership(expr.test)
+        if member is not None and not member[1] and isinstance(expr.body, ast.Name) and \
+                expr.body.id == member[0]:
+            return self.elements(member[2], depth + 1, comps, None)
+        return self.safe(expr.body, depth + 1, comps)
 
     def _safe_name(self, expr: ast.Name, depth: int, comps: tuple) -> bool:
         name = expr.id
@@ -181,13 +189,20 @@ class _Judge:
 
     def _guarded(self, name: ast.Name, depth: int) -> bool:
         """A membership test against safe values that the use depends on: inside
-        `if name in ALLOWED:`, or after `if name not in ALLOWED: raise` (or `return`), or
-        `assert name in ALLOWED`, in the same function."""
-        for test_line, start, end, collection in function_guards(self.ctx).get(name.id, ()):
-            if start <= name.lineno <= end and self.elements(collection, depth + 1, (), None):
-                bindings = self.ctx.reaching(name.id, name)
-                if all(b.pos[0] <= test_line for b in bindings):
-                    return True  # not rebound between the test and the use
+        `if name in ALLOWED:`, after `if name not in ALLOWED: raise` (or `return`, or
+        `name = "default"`), or after `assert name in ALLOWED`, in the same function."""
+        for test_line, start, end, collection, reset in function_guards(self.ctx).get(
+                name.id, ()):
+            if not (start <= name.lineno <= end and
+                    self.elements(collection, depth + 1, (), None)):
+                continue
+            later = [b for b in self.ctx.reaching(name.id, name) if b.pos[0] > test_line]
+            if not later:
+                return True  # not rebound between the test and the use
+            if reset is not None and all(
+                    b.kind == ASSIGN and reset[0] <= b.pos[0] <= reset[1]
+                    and self.safe(b.value, depth + 1) for b in later):
+                return True  # `if sort not in ALLOWED: sort = "id"`
         return False
 
     def _safe_unpacked(self, name: ast.Name, pos: tuple[int, int], depth: int) -> bool:
@@ -752,20 +767,24 @@ def ctx_unpackings(ctx: ModuleContext) -> dict[tuple[int, int], ast.stmt]:
 
 
 class _Guards:
-    """Per function: name -> (test line, first line, last line, collection) where a
-    membership test makes the name one of the collection's elements. Made on first use, by a
+    """Per function: name -> guards (test line, first and last line, collection, reset)
+    where a membership test makes the name one of the collection's elements. Made on first use, by a
     look at that function's own statements (not nested functions or classes)."""
 
     __slots__ = ("found",)
 
     def __init__(self, ctx: ModuleContext) -> None:
-        self.found: dict[int, dict[str, list[tuple[int, int, int, ast.expr]]]] = {}
+        self.found: dict[int, dict[str, list[Guard]]] = {}
 
 
 _EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
 
 
-def function_guards(ctx: ModuleContext) -> dict[str, list[tuple[int, int, int, ast.expr]]]:
+# (test line, first line, last line, collection, lines of a reset or None)
+Guard = tuple[int, int, int, ast.expr, "tuple[int, int] | None"]
+
+
+def function_guards(ctx: ModuleContext) -> dict[str, list[Guard]]:
     scope = ctx.scope
     if scope.kind != "function":
         return {}
@@ -789,14 +808,18 @@ def function_guards(ctx: ModuleContext) -> dict[str, list[tuple[int, int, int, a
                     last = stmt.end_lineno or stmt.lineno
                     if isinstance(stmt, ast.Assert):
                         found.setdefault(name, []).append(
-                            (stmt.lineno, last + 1, block_end, collection))
+                            (stmt.lineno, last + 1, block_end, collection, None))
                     elif not negated:
                         body_end = stmt.body[-1].end_lineno or stmt.body[-1].lineno
                         found.setdefault(name, []).append(
-                            (stmt.lineno, stmt.body[0].lineno, body_end, collection))
-                    elif stmt.body and isinstance(stmt.body[-1], _EXITS):
+                            (stmt.lineno, stmt.body[0].lineno, body_end, collection, None))
+                    elif isinstance(stmt.body[-1], _EXITS):
                         found.setdefault(name, []).append(
-                            (stmt.lineno, last + 1, block_end, collection))
+                            (stmt.lineno, last + 1, block_end, collection, None))
+                    elif _resets(stmt.body[-1], name) and not stmt.orelse:
+                        found.setdefault(name, []).append(
+                            (stmt.lineno, last + 1, block_end, collection,
+                             (stmt.body[0].lineno, last)))
             for field in ("body", "orelse", "finalbody"):
                 child = getattr(stmt, field, None)
                 if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
@@ -805,6 +828,12 @@ def function_guards(ctx: ModuleContext) -> dict[str, list[tuple[int, int, int, a
                 if handler.body:
                     pending.append((handler.body, handler.end_lineno or handler.lineno))
     return found
+
+
+def _resets(stmt: ast.stmt, name: str) -> bool:
+    """`name = ...`: the body of `if name not in ALLOWED:` giving it a default."""
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name
 
 
 def _membership(test: ast.expr) -> tuple[str, bool, ast.expr] | None:
