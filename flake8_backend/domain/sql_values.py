@@ -63,6 +63,9 @@ _STR_METHODS = frozenset({"format", "replace", "strip", "lstrip", "rstrip", "low
 # Functions whose result is as safe as their arguments.
 _PASS_THROUGH_CALLS = frozenset({"str", "repr", "json.dumps", "sorted", "list", "tuple", "set",
                                  "frozenset"})
+# Collections made from another one: safe when their elements are.
+_COLLECTION_CALLS = frozenset({"map", "sorted", "list", "tuple", "set", "frozenset",
+                               "reversed", "enumerate", "zip", "range"})
 # Iterating these yields the elements of their argument.
 _ITERATE_ARGUMENT = frozenset({"sorted", "list", "tuple", "set", "frozenset", "reversed", "iter"})
 # Receivers whose UPPER_CASE attributes are constants: configuration objects.
@@ -324,6 +327,8 @@ class _Judge:
         return self.values(container, depth + 1)  # `{"asc": "ASC", ...}[direction]`
 
     def _constant_table(self, expr: ast.expr, depth: int, comps: tuple) -> bool:
+        while isinstance(expr, ast.Subscript):  # settings.DATABASES["default"]["NAME"]
+            expr = expr.value
         if isinstance(expr, ast.Name):
             return _constant_name(expr.id, self.settings)
         if isinstance(expr, ast.Attribute):
@@ -354,6 +359,8 @@ class _Judge:
         if isinstance(func, ast.Name) and func.id == "next" and len(expr.args) == 1 and \
                 _made_by_counter(expr.args[0], ctx):
             return True  # next(itertools.count())
+        if isinstance(func, ast.Name) and func.id in _COLLECTION_CALLS:
+            return self.elements(expr, depth + 1, comps, None)  # `map(int, ids)`, `sorted(x)`
         if isinstance(func, ast.Name) and func.id in _PASS_THROUGH_CALLS or \
                 qualname in _PASS_THROUGH_CALLS:
             return bool(expr.args) and all(self.safe(a, depth + 1, comps) for a in expr.args)
@@ -511,10 +518,12 @@ class _Judge:
                 if index is None:
                     return all(self.elements(a, depth + 1, comps, None) for a in args)
                 return index < len(args) and self.elements(args[index], depth + 1, comps, None)
-            if name == "map" and len(args) == 2:  # map(quote_name, cols)
+            if name == "map" and len(args) == 2:  # map(quote_name, cols), map(int, ids)
                 mapped = callee_name(args[0])
-                return bool(mapped) and re.search(self.settings["sql-safe-functions"],
-                                                  mapped) is not None
+                if mapped in ("str", "repr") and isinstance(args[0], ast.Name):
+                    return self.elements(args[1], depth + 1, comps, None)
+                return bool(mapped) and (mapped in _NUMERIC_CALLS or re.search(
+                    self.settings["sql-safe-functions"], mapped) is not None)
             return False
         if isinstance(func, ast.Attribute) and not args:
             container = func.value
