@@ -99,7 +99,8 @@ def project_in_tests_folder(tmp_path, monkeypatch):
     """A project whose own root sits inside a directory called `tests`."""
     root = tmp_path / "tests" / "proj"
     root.mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE004\"]\n",
+                                         encoding="utf-8")
     (root / "app.py").write_text(N_PLUS_ONE, encoding="utf-8")
     (root / "tests").mkdir()
     shutil.copy(root / "app.py", root / "tests" / "test_app.py")
@@ -133,7 +134,7 @@ def test_without_a_configuration_paths_are_taken_from_the_working_directory(
         tmp_path, monkeypatch):
     (tmp_path / "tests").mkdir()
     monkeypatch.chdir(tmp_path)
-    settings = build_settings({})
+    settings = build_settings({"enable": ["BE004"]})  # opt-in
     assert settings.root is None
     assert lint_source(N_PLUS_ONE, "tests/test_app.py", settings) == []
     assert lint_source(N_PLUS_ONE, str(tmp_path / "tests" / "test_app.py"), settings) == []

@@ -30,7 +30,8 @@ def test_default_patterns(path, matched):
 
 
 def test_be004_respects_exclusions_and_the_option():
-    assert lint_source(N_PLUS_ONE, "/srv/app/orders/views.py")
-    assert not lint_source(N_PLUS_ONE, "/srv/app/orders/migrations/0003_backfill.py")
-    settings = build_settings({"query-in-loop-exclude": []})
+    enabled = build_settings({"enable": ["BE004"]})  # opt-in
+    assert lint_source(N_PLUS_ONE, "/srv/app/orders/views.py", enabled)
+    assert not lint_source(N_PLUS_ONE, "/srv/app/orders/migrations/0003_backfill.py", enabled)
+    settings = build_settings({"query-in-loop-exclude": [], "enable": ["BE004"]})
     assert lint_source(N_PLUS_ONE, "/srv/app/orders/migrations/0003_backfill.py", settings)

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from flake8_backend import registry
+from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
 from flake8_backend.registry import CHECKS, RULES
 from flake8_backend.rules import load_rules
@@ -41,8 +42,9 @@ def test_rule_metadata_is_complete(rule):
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
 def test_bad_example_is_reported_and_good_example_is_not(rule):
-    assert rule.code in {f.code for f in lint_source(rule.bad)}
-    assert rule.code not in {f.code for f in lint_source(rule.good)}
+    settings = build_settings({"enable": [rule.code]})  # opt-in rules too
+    assert rule.code in {f.code for f in lint_source(rule.bad, settings=settings)}
+    assert rule.code not in {f.code for f in lint_source(rule.good, settings=settings)}
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)

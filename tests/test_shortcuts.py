@@ -47,8 +47,10 @@ def test_fixtures_give_the_same_findings_without_shortcuts(path, monkeypatch, tm
 def test_the_prefilter_examples_would_be_lost_without_derived_words():
     """Each `prefilter_*` fixture reports, though no hand-written word of old occurs in it."""
     for path in sorted(FIXTURES.glob("prefilter_*.py")):
-        expected = {code for _, code in parse_fixture(path).expected}
-        found = {f.code for f in lint_source(path.read_bytes(), path.name, build_settings({}))}
+        fixture = parse_fixture(path)
+        expected = {code for _, code in fixture.expected}
+        found = {f.code for f in lint_source(path.read_bytes(), path.name,
+                                             build_settings(fixture.table))}
         assert expected and expected <= found, path.name
 
 

@@ -53,6 +53,7 @@ def orders(cur, uid):
                "across segments)."),
     ),
     related=("sqlfluff AM04 ambiguous.column_count (lints .sql files, not Python strings)",),
+    default_enabled=False,  # opt-in: see OPT_IN in its notes (reviewed precision)
     notes="Silent: `COUNT(*)`, `EXISTS (SELECT * ...)`, "
           "sub-queries and CTE bodies (anything in parentheses), `SELECT * FROM (sub-query) "
           "alias` (the sub-query names the columns), statements that copy every column on "

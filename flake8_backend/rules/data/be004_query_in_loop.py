@@ -78,6 +78,7 @@ def owners(cur, orders):
     ),
     related=("semgrep batch-import (only `db.session.add` in a loop)",
              "nplusone (runtime detection)"),
+    default_enabled=False,  # opt-in: see OPT_IN in its notes (reviewed precision)
     notes="Not reported, because the loop runs no query per item or the code is per-item by "
           "design: files matching `query-in-loop-exclude` (by default migrations, Alembic "
           "revisions wherever they live, Django management commands, and tests); loops over "

@@ -45,6 +45,7 @@ def list_users():
     page = User.query.order_by(User.id).limit(limit).offset(offset)
     return jsonify([u.to_dict() for u in page])
 """,
+    default_enabled=False,  # opt-in: see OPT_IN in its notes (reviewed precision)
     notes="Exempt: chains with `.limit()`, `.paginate()`, `.offset()`, a slice, `.first()`, "
           "`.one()`, `.get()`, `.exists()`, `.count()`, or a filter on `id`/`pk`; a SQLAlchemy "
           "statement with `.limit()`/`.offset()`/`.slice()`/`.fetch()` or a primary-key filter "

@@ -63,6 +63,7 @@ class Order(Base):
                "across segments)."),
     ),
     related=("django-migration-linter (Django only, runs in a configured project)",),
+    default_enabled=False,  # opt-in: see OPT_IN in its notes (reviewed precision)
     notes="An index leads with the column when the column comes first in it: `Index(\"ix\", "
           "\"user_id\", \"created\")` covers `user_id`, not `created`. Covering indexes are "
           "read from `__table_args__` (a tuple, a dict, a tuple ending with a dict, or the "
