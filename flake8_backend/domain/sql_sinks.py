@@ -575,6 +575,11 @@ class SqlFlow:
         found = None
         for unsafe in values:
             if unsafe.position in (TABLE, UTILITY) and unsafe.client is None:
+                init = _constructor_parameter(unsafe.node, ctx, sink)
+                if init is not None:  # `self.table`, set from `__init__(self, table)`
+                    deferred.append(Deferred(init[0], init[1]._replace(
+                        pasted=(code, how, unsafe.position))))
+                    continue
                 params = parameter_roots(unsafe.node, ctx)
                 found = found or _enclosing_def(ctx)
                 wrappers = [_parameter(found[1], param, found[2], sink)
@@ -774,6 +779,9 @@ def _statement_calls(stmt: ast.stmt) -> list[ast.Call]:
             arg = arg.value
         if arg.__class__ is ast.Call:
             calls.append(arg)
+    receiver = value.func
+    if receiver.__class__ is ast.Attribute and receiver.value.__class__ is ast.Call:
+        calls.append(receiver.value)  # `Repo(conn, table).count()`
     return calls
 
 
@@ -797,26 +805,32 @@ def _built(node: ast.AST | None) -> bool:
 
 
 class _LocalDefs(NamedTuple):
-    """Names of the module's top-level functions, and of each class's methods (by id)."""
+    """Names of the module's top-level functions and classes (a class is called to make
+    an instance), the top-level classes, and each class's methods (by id)."""
 
     functions: frozenset[str]
     methods: dict[int, tuple[frozenset[str], frozenset[str]]]  # class -> (methods, static)
+    classes: dict[int, str]  # id(top-level class) -> its name
 
 
 def _local_defs(ctx: ModuleContext) -> _LocalDefs:
     """A look at the module's top-level statements (and `if`/`try` blocks there), once."""
     functions = set()
+    classes = {}
     pending = list(getattr(ctx.module.node, "body", ()))
     while pending:
         stmt = pending.pop()
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.add(stmt.name)
+        elif isinstance(stmt, ast.ClassDef):
+            functions.add(stmt.name)
+            classes[id(stmt)] = stmt.name
         elif isinstance(stmt, ast.If):
             pending.extend(stmt.body)
             pending.extend(stmt.orelse)
         elif isinstance(stmt, ast.Try):
             pending.extend(stmt.body)
-    return _LocalDefs(frozenset(functions), {})
+    return _LocalDefs(frozenset(functions), {}, classes)
 
 
 def _methods(cls: ast.ClassDef, defs: _LocalDefs) -> tuple[frozenset[str], frozenset[str]]:
@@ -936,6 +950,37 @@ def parameter_roots(expr: ast.expr, ctx: ModuleContext) -> list[ast.arg]:
         elif not is_safe_value(node, ctx):  # type: ignore[arg-type]
             return []
     return roots
+
+
+def _constructor_parameter(node: ast.expr, ctx: ModuleContext,
+                           sink: Sink | None) -> tuple[tuple, Wrapper] | None:
+    """(key of the class, its `__init__` parameter) when `node` is `self.<attr>` of a
+    top-level class whose only assignment of `<attr>` is `self.<attr> = <parameter>` in
+    `__init__`: what the instance was made with, judged at the calls making it."""
+    scope = ctx.function
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and scope is not None and scope.cls is not None
+            and node.value.id == scope.self_name):
+        return None
+    cls = scope.cls.node
+    name = ctx.cached(_local_defs).classes.get(id(cls))
+    bindings = ctx.attr_bindings(node)
+    if name is None or len(bindings) != 1 or bindings[0].kind != ASSIGN:
+        return None
+    value = bindings[0].value
+    init = next((stmt for stmt in cls.body if isinstance(stmt, ast.FunctionDef)
+                 and stmt.name == "__init__"), None)
+    if init is None or not isinstance(value, ast.Name) or not (
+            init.lineno <= bindings[0].pos[0] <= (init.end_lineno or init.lineno)):
+        return None
+    arg = next((a for a in [*init.args.posonlyargs, *init.args.args, *init.args.kwonlyargs]
+                if a.arg == value.id), None)
+    if arg is None or is_fragment_name(arg.arg, ctx.settings) or any(
+            isinstance(target, ast.Name) and target.id == value.id
+            for stmt in init.body if isinstance(stmt, ast.Assign) for target in stmt.targets):
+        return None  # not the parameter as passed
+    wrapper = _parameter(init, arg, True, sink)
+    return ((("", name), wrapper) if wrapper is not None else None)
 
 
 def _matches(wrapper: Wrapper, position: int | None, keyword: str | None) -> bool:
