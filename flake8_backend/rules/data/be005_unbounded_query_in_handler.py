@@ -45,8 +45,13 @@ def list_users():
     page = User.query.order_by(User.id).limit(limit).offset(offset)
     return jsonify([u.to_dict() for u in page])
 """,
-    default_enabled=False,  # opt-in: see OPT_IN in its notes (reviewed precision)
-    notes="Exempt: chains with `.limit()`, `.paginate()`, `.offset()`, a slice, `.first()`, "
+    default_enabled=False,
+    notes="Opt-in: turn it on with `enable = [\"BE005\"]`. Its reviewed strict precision "
+          "on the pinned library and application corpora is 0% (0 TP of the 2 findings) "
+          "(benchmarks/precision/BE005.md), below the 90% a default-on rule needs: both "
+          "findings list a small reference or configuration table in full, and nothing in "
+          "the code says a table is small. "
+          "Exempt: chains with `.limit()`, `.paginate()`, `.offset()`, a slice, `.first()`, "
           "`.one()`, `.get()`, `.exists()`, `.count()`, or a filter on `id`/`pk`; a SQLAlchemy "
           "statement with `.limit()`/`.offset()`/`.slice()`/`.fetch()` or a primary-key filter "
           "inside `session.scalars()`/`execute()`/`scalar()`, written in place or built in a "

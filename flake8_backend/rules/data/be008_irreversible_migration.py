@@ -66,7 +66,14 @@ def downgrade() -> None:
     op.drop_index("ix_orders_user_id", table_name="orders")
 """,
     related=("django-migration-linter RUNPYTHON_REVERSIBLE / RUNSQL_REVERSIBLE",),
-    notes="Accepted as deliberate: `RunPython(code, RunPython.noop)`, `RunSQL(sql, "
+    default_enabled=False,
+    notes="Opt-in: turn it on with `enable = [\"BE008\"]`. Its reviewed strict precision "
+          "on the pinned library and application corpora is 76% (19 TP of 25) "
+          "(benchmarks/precision/BE008.md), below the 90% a default-on rule needs: what "
+          "is left are repair revisions (undoing them brings an earlier bug back) and "
+          "RunPython in initial migrations, which only `migrate <app> zero` would "
+          "reverse. "
+          "Accepted as deliberate: `RunPython(code, RunPython.noop)`, `RunSQL(sql, "
           "migrations.RunSQL.noop)`, a `downgrade()` that raises (`raise "
           "NotImplementedError(\"irreversible: ...\")`), and an empty `downgrade()` that "
           "explains itself in a comment or docstring (not Alembic's generated `# ### commands "
