@@ -540,7 +540,7 @@ _UTILITY_STATEMENTS = frozenset({
     "unlisten", "savepoint", "release", "rollback", "vacuum", "analyze", "analyse", "comment",
     "lock", "truncate", "reindex", "cluster", "declare", "refresh", "use", "detach",
     "rename", "do", "reset", "discard", "checkpoint", "begin", "start", "deallocate",
-    "prepare", "show", "optimize", "flush", "kill"})
+    "prepare", "show", "optimize", "flush", "kill", "close", "fetch", "move"})
 _FIRST_WORD = lazy_compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*\(?\s*([A-Za-z_]+)", re.DOTALL)
 
 
