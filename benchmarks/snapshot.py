@@ -80,16 +80,22 @@ class EngineRun:
     files: int = 0
 
 
+def snapshot_settings() -> Any:
+    """Every rule on, opt-in ones too: a change to any rule shows in the snapshot."""
+    from flake8_backend.config import build_settings
+
+    return build_settings({"enable": ["BE"]})
+
+
 def run_engine(root: Path, files: list[Path], settings: Any = None) -> EngineRun:
     """Lint every file like the front ends do (`lint_tree_safely`), collecting crashes.
 
     With FLAKE8_BACKEND_RAISE=1 an internal error surfaces here as an exception and is
     recorded against its file; without it the engine logs it and drops the file's findings.
     """
-    from flake8_backend.config import default_settings
     from flake8_backend.engine import lint_tree_safely, parse_source
 
-    settings = settings or default_settings()
+    settings = settings or snapshot_settings()
     run = EngineRun(files=len(files))
     for path in files:
         shown = display_path(root, path)
@@ -114,16 +120,14 @@ def render(run: EngineRun, settings: Any = None, corpus: str = "libs") -> str:
 
     Columns are 1-based, as flake8 and ruff print them.
     """
-    from flake8_backend.config import default_settings
-
     pins = load_corpus_module().get_corpus(corpus).packages
-    settings = settings or default_settings()
+    settings = settings or snapshot_settings()
     packages = ", ".join(f"{name}-{pin.version}" for name, pin in sorted(pins.items()))
     ordered = sorted(run.findings, key=lambda item: (item[0], item[1].line, item[1].col,
                                                      item[1].message))
     lines = [
         f"# flake8-backend findings on {_TITLES[corpus]}: {packages}",
-        f"# rules enabled by default: {', '.join(sorted(settings.enabled))}; "
+        f"# rules enabled: {', '.join(sorted(settings.enabled))}; "
         f"columns are 1-based; regenerate with: {update_command(corpus)}",
     ]
     lines.extend(f"{path}:{f.line}:{f.col + 1}: {f.message}" for path, f in ordered)

@@ -69,14 +69,13 @@ class Flake8Plugin:
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
-        rules = load_rules()
+        # Opt-in rules are not added to flake8's default ignore list: the engine reports only
+        # the rules the configuration enables, so `enable = ["BE001"]` alone turns one on.
+        load_rules()
         for name, option in sorted(native_options().items()):
             manager.add_option(
                 f"--{option.native_name}", default=None, parse_from_config=True,
                 metavar="VALUE", help=f"flake8-backend: {option.help} (pyproject key: {name})")
-        opt_in = [code for code, rule in rules.items() if not rule.default_enabled]
-        if opt_in:
-            manager.extend_default_ignore(opt_in)
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:

@@ -212,6 +212,7 @@ def dirty(tmp_path, monkeypatch):
         "    except:\n        conn.execute(f'SELECT n FROM t WHERE n = {name}')\n"
         "requests.post('u')\n", encoding="utf-8")
     (tmp_path / "broken.py").write_text("def (\n", encoding="utf-8")
+    write_project(tmp_path, 'enable = ["BE001"]')  # opt-in
     return tmp_path
 
 
@@ -325,14 +326,15 @@ SELECTION_SOURCE = (
 
 
 @pytest.mark.parametrize(("config", "args", "codes"), [
-    ("", [], {"BE014", "BE020", "BE001"}),
+    ("", [], {"BE014", "BE020"}),  # BE001 is opt-in
+    ('enable = ["BE001"]', [], {"BE014", "BE020", "BE001"}),
     ("", ["--select", "BE01"], {"BE014"}),
     ("", ["--select", "bare-except-handler,BE001"], {"BE020", "BE001"}),
     ("", ["--ignore", "BE0"], set()),
     ("", ["--extend-ignore", "sql-fstring", "--ignore", "W7314"], {"BE020"}),
-    ('disable = ["BE020"]', [], {"BE014", "BE001"}),
-    ('disable = ["bare-except-handler"]', ["--select", "BE"], {"BE014", "BE001"}),
-    ('disable = ["BE020"]', ["--extend-select", "BE020"], {"BE014", "BE020", "BE001"}),
+    ('disable = ["BE020"]', [], {"BE014"}),
+    ('disable = ["bare-except-handler"]', ["--select", "BE"], {"BE014"}),
+    ('disable = ["BE020"]', ["--extend-select", "BE020"], {"BE014", "BE020"}),
     ('disable = ["BE0"]', ["--select", "BE020"], {"BE020"}),
 ])
 def test_selection(tmp_path, monkeypatch, capsys, config, args, codes):

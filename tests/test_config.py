@@ -40,7 +40,8 @@ def test_defaults_enable_every_default_rule():
 
     settings = build_settings()
     assert settings.enabled == {code for code, rule in RULES.items() if rule.default_enabled}
-    assert {"BE001", "BE014", "BE020"} <= settings.enabled
+    assert {"BE014", "BE020"} <= settings.enabled
+    assert "BE001" not in settings.enabled  # opt-in after its precision review
     assert settings["bare-except-strict"] is False
     assert settings["forwarded-kwargs"] == "skip"
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from flake8_backend.config import build_settings, default_settings
 
 pytestmark = pytest.mark.corpus
 
@@ -54,16 +53,12 @@ def corpus(request):
 
 @pytest.fixture(scope="module")
 def runs(corpus):
-    """Engine runs with every rule on and with the defaults; one pass when they coincide."""
+    """One engine run with every rule on (opt-in ones too), as the snapshot is written."""
     name, root, files = corpus
-    every = build_settings({"enable": ["BE"]})
-    defaults = default_settings()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FLAKE8_BACKEND_RAISE", "1")
-        all_rules = snapshot.run_engine(root, files, every)
-        same = every.enabled == defaults.enabled  # `enable` is the only value that differs
-        default_run = all_rules if same else snapshot.run_engine(root, files, defaults)
-    return name, all_rules, default_run
+        all_rules = snapshot.run_engine(root, files, snapshot.snapshot_settings())
+    return name, all_rules, all_rules
 
 
 def test_every_rule_runs_on_the_whole_corpus_without_exceptions(runs):

@@ -11,11 +11,16 @@ import pytest
 from flake8_backend import engine, registry
 from flake8_backend.config import build_settings, load_settings
 from flake8_backend.domain import sql_text
-from flake8_backend.engine import lint_source
+from flake8_backend.engine import lint_source as _lint_source
 from flake8_backend.rules import load_rules
 from harness import flake8_hits, pylint_hits
 
 load_rules()
+SQL_ON = build_settings({"enable": ["BE001", "BE002"]})  # opt-in rules under attack here
+
+
+def lint_source(source, filename="<unknown>", settings=None):
+    return _lint_source(source, filename, settings or SQL_ON)
 
 
 def _builder(lines: int, sink: bool) -> str:

@@ -32,7 +32,22 @@ from typing import Callable
 import pytest
 
 from flake8_backend.config import build_settings
-from flake8_backend.engine import lint_source, lint_tree, parse_source
+from flake8_backend.engine import lint_source as _lint_source
+from flake8_backend.engine import lint_tree as _lint_tree
+from flake8_backend.engine import parse_source
+
+# BE001 and BE002 are opt-in; these tests attack them as the engine's deepest checks.
+SQL_ON = build_settings({"enable": ["BE001", "BE002"]})
+
+
+def lint_source(source, filename="<unknown>", settings=None):
+    """The engine with the SQL rules on, unless a test passes its own settings."""
+    return _lint_source(source, filename, settings or SQL_ON)
+
+
+def lint_tree(tree, source, settings=None, filename="<unknown>"):
+    return _lint_tree(tree, source, settings or SQL_ON, filename)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DEEP = 10_000
@@ -474,14 +489,16 @@ _NEW_PYTHON_SCRIPT = """\
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 os.environ["FLAKE8_BACKEND_RAISE"] = "1"
+from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
+sql_on = build_settings({"enable": ["BE001", "BE002"]})
 cases = json.load(sys.stdin)
 out = {"version": list(sys.version_info[:2]),
        "front_ends_imported": sorted({"flake8", "pylint", "astroid"} & set(sys.modules)),
        "results": {}}
 for name, (minimum, source) in cases.items():
     if tuple(sys.version_info[:2]) >= tuple(minimum):
-        out["results"][name] = [[f.line, f.code] for f in lint_source(source)]
+        out["results"][name] = [[f.line, f.code] for f in lint_source(source, "<unknown>", sql_on)]
 print(json.dumps(out))
 """
 
@@ -594,6 +611,8 @@ def front_ends(tmp_path_factory):
     files = {**FRONT_END_FILES, **NOQA_AFTER_LINE_BREAKERS}
     for name, data in files.items():
         (folder / name).write_bytes(data[0] if isinstance(data, tuple) else data)
+    (folder / "pyproject.toml").write_text(  # the SQL rules are opt-in
+        '[tool.flake8-backend]\nenable = ["BE001", "BE002"]\n', encoding="utf-8")
     names = sorted(files)
     return _flake8(names, folder), _pylint(names, folder)
 

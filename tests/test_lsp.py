@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,8 @@ SYMBOLS = {"BE001": "sql-fstring", "BE014": "requests-without-timeout",
 
 
 def test_sample_positions_are_what_the_engine_reports():
-    assert {(f.code, f.line - 1, f.col) for f in lint_source(SAMPLE)} == EXPECTED
+    settings = build_settings({"enable": ["BE001"]})
+    assert {(f.code, f.line - 1, f.col) for f in lint_source(SAMPLE, settings=settings)} == EXPECTED
 
 
 class LspClient:
@@ -154,7 +156,8 @@ def _diagnostics(uri: str):
 
 @pytest.fixture
 def workspace(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE001\"]\n",
+                                             encoding="utf-8")
     path = tmp_path / "service.py"
     path.write_text(SAMPLE, encoding="utf-8")
     return tmp_path, path

@@ -15,7 +15,7 @@ def test_be014_message_suggests_the_configured_timeout():
 
 
 def _messages(source: str, code: str, path: str = "app.py", table: dict | None = None) -> list[str]:
-    settings = build_settings(table or {})
+    settings = build_settings({"enable": ["BE001", "BE002"], **(table or {})})
     return [f.message for f in lint_source(source, path, settings) if f.code == code]
 
 

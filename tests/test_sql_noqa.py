@@ -11,8 +11,11 @@ import shutil
 
 import pytest
 
+from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
-from harness import FIXTURES, engine_hits, flake8_hits, parse_fixture, pylint_hits
+from harness import FIXTURES, engine_hits, flake8_hits, parse_fixture, pylint_hits, write_project
+
+SQL_RULES = build_settings({"enable": ["BE001", "BE002"]})  # opt-in rules
 
 WRAPPED = [FIXTURES / "noqa_be001_wrapped.py", FIXTURES / "noqa_be002_wrapped.py"]
 
@@ -21,14 +24,16 @@ WRAPPED = [FIXTURES / "noqa_be001_wrapped.py", FIXTURES / "noqa_be002_wrapped.py
 def wrapped_file(request, tmp_path, monkeypatch):
     target = tmp_path / request.param.name
     shutil.copy(request.param, target)
+    fixture = parse_fixture(request.param)
+    write_project(tmp_path, fixture.config_toml)
     monkeypatch.chdir(tmp_path)
-    return parse_fixture(request.param), target
+    return fixture, target
 
 
 def test_the_engine_reports_every_finding_before_suppression(wrapped_file):
     fixture, target = wrapped_file
     code = "BE001" if "be001" in target.name else "BE002"
-    hits = engine_hits(target)
+    hits = engine_hits(target, fixture.table)
     noqa_lines = [n for n, line in enumerate(target.read_text().splitlines(), 1)
                   if f"noqa: {code}" in line]
     assert fixture.expected <= hits
@@ -54,5 +59,5 @@ def test_pylint_suppresses_at_the_reported_line(wrapped_file):
      "    )\n", 3),
 ])
 def test_report_line_is_the_text_when_it_has_its_own_line(source, line):
-    [finding] = lint_source(source, "app.py")
+    [finding] = lint_source(source, "app.py", SQL_RULES)
     assert (finding.code, finding.line) == ("BE001", line)

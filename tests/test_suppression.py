@@ -23,7 +23,7 @@ def noqa_file(tmp_path, monkeypatch):
 def test_engine_reports_every_line_front_ends_filter(noqa_file):
     fixture, target = noqa_file
     # The engine knows nothing of comments: all 10 findings exist before suppression.
-    assert len(engine_hits(target)) == 10
+    assert len(engine_hits(target, fixture.table)) == 10
 
 
 def test_flake8_applies_noqa(noqa_file):

@@ -77,7 +77,17 @@ BE001 = register(Rule(
     ),
     related=("ruff S608 / bandit B608 (text regex, no sink: flags prose, misses flow)",
              "semgrep formatted-sql-query", "BE002 sql-string-building"),
-    notes="Exempt, because no user text can get in: constants (UPPER_CASE names, and UPPER_CASE "
+    default_enabled=False,
+    notes="Opt-in: turn it on with `enable = [\"BE001\"]`. Its reviewed strict precision "
+          "on the pinned library and application corpora is 12% (3 TP of 25) "
+          "(benchmarks/precision/BE001.md), below the 90% a default-on rule needs: once "
+          "every provably safe value is exempt (constants, numbers, quoted identifiers, "
+          "ORM metadata, names the database lists, allowlisted values), what is left are "
+          "values whose origin the code does not show: SQL fragments and identifiers that "
+          "libraries take by contract, settings, names built from other rows. Values that "
+          "are client data (`request.GET[...]`, route parameters) are reported as such "
+          "and are the finding to act on first. "
+          "Exempt, because no user text can get in: constants (UPPER_CASE names, and UPPER_CASE "
           "attributes of classes, `self`, modules and `settings`), numbers and arithmetic, "
           "`{n:d}`, conditionals between literals (`\"READ ONLY\" if ro else \"READ "
           "WRITE\"`), quoting calls (`sql-safe-functions`; SQLAlchemy `column()`/`literal()`; "

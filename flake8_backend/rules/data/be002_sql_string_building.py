@@ -55,7 +55,14 @@ def find(cur, name):
     severity="error",
     related=("ruff S608 / bandit B608 (text regex, no sink)", "ruff S610/S611, bandit B610/B611 "
              "(`extra`, `RawSQL`)", "semgrep formatted-sql-query", "BE001 sql-fstring"),
-    notes="Shares BE001's options (`sql-constant-pattern`, `sql-safe-names`, "
+    default_enabled=False,
+    notes="Opt-in: turn it on with `enable = [\"BE002\"]`. Its reviewed strict precision "
+          "on the pinned library and application corpora is 0% (0 TP of 25; 4 debatable) "
+          "(benchmarks/precision/BE002.md), below the 90% a default-on rule needs: what "
+          "is left after the exemptions is SQL fragments, subqueries and identifiers "
+          "passed by an API's contract, mostly in library internals, and values of "
+          "unknown origin; client data (`request.args[...]`) is reported as such. "
+          "Shares BE001's options (`sql-constant-pattern`, `sql-safe-names`, "
           "`sql-safe-functions`, `sql-fragment-pattern`, `sql-building-exclude`) and its "
           "exemptions (see BE001's notes: constants, numbers, quoting calls, configuration, "
           "loop variables over literal collections, membership checks, model metadata, names "
