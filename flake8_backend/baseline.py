@@ -19,7 +19,6 @@ and selection), so every front end numbers them the same way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -57,6 +56,8 @@ def finding_text(lines: Sequence[str], finding: Finding) -> str:
     last = max(finding.end_line or first, first)
     text = _SPACE.sub(" ", " ".join(lines[first - 1:last])).strip()
     if len(text) > MAX_TEXT:
+        import hashlib  # noqa: PLC0415 - only when keys are made (a few ms of import)
+
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         text = f"{text[:MAX_TEXT - 30]}... sha256:{digest}"
     return text

@@ -14,7 +14,6 @@ import os
 import sys
 from typing import Any, Iterator
 
-from flake8_backend.baseline import FileFilter
 from flake8_backend.config import ConfigError, Settings, load_settings, native_options
 from flake8_backend.engine import lint_tree_safely
 from flake8_backend.rules import load_rules
@@ -60,7 +59,7 @@ class Flake8Plugin:
 
     name = "flake8-backend"  # flake8 reads the version from the distribution's metadata
     settings: Settings | None = None
-    filter: FileFilter | None = None
+    filter: Any = None  # a baseline.FileFilter when the project has per-file ignores or a baseline
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.tree = tree
@@ -83,7 +82,12 @@ class Flake8Plugin:
                   for name, option in native_options().items()}
         try:
             cls.settings = load_settings(native, native_source=native_sources(options))
-            cls.filter = FileFilter(cls.settings)
+            values = cls.settings.values
+            if values.get("per-file-ignores") or values.get("baseline"):
+                # imported only when used: most projects have neither (a few ms per run)
+                from flake8_backend.baseline import FileFilter
+
+                cls.filter = FileFilter(cls.settings)
         except ConfigError as exc:
             # Exit 2 as flake8 does for a bad command line, so CI can tell a broken
             # configuration (2) from findings (1).

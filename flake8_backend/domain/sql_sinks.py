@@ -454,9 +454,17 @@ class SqlFlow:
         if not self._may_wrap:
             return
         sinks = ctx.cached(_configured)
+        functions = ctx.cached(_local_defs).functions
         for call in calls:
             func = call.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if func.__class__ is ast.Name:
+                name = func.id
+                if name not in functions:
+                    continue  # no top-level function or class of this module has that name
+            elif func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
+                name = func.attr  # `self.method(...)`: `_callee_key` asks the class
+            else:
+                continue
             if name in sinks.methods or name in AMBIGUOUS_METHOD_SINKS:
                 continue  # a sink by its name already
             key = _callee_key(call, ctx)
