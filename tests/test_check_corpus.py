@@ -54,7 +54,8 @@ def _check(root: Path, files: list[str], config: Path, *args: str) -> list[str]:
 def test_check_equals_the_engine_and_flake8_on_the_corpus(corpus, tmp_path):
     name, root, files = corpus
     config = tmp_path / "pyproject.toml"
-    config.write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    # every rule on, opt-in ones too, as the snapshot is written (snapshot_settings)
+    config.write_text('[tool.flake8-backend]\nenable = ["BE"]\n', encoding="utf-8")
     raw = _check(root, files, config, "--disable-noqa")
     errors = [line for line in raw if " E999 " in line or " E902 " in line]
     with pytest.MonkeyPatch.context() as patch:
@@ -94,7 +95,8 @@ def test_a_corpus_baseline_hides_everything_and_one_new_defect_shows(corpus, tmp
     name, root, files = corpus
     project = tmp_path / "project"
     config = tmp_path / "pyproject.toml"
-    config.write_text("[tool.flake8-backend]\n", encoding="utf-8")
+    # every rule on, opt-in ones too, as the snapshot is written (snapshot_settings)
+    config.write_text('[tool.flake8-backend]\nenable = ["BE"]\n', encoding="utf-8")
     flagged = sorted({line.split(":")[0] for line in _check(root, files, config)
                       if " BE0" in line})
     for rel in flagged:
