@@ -27,6 +27,7 @@ import ast
 
 from flake8_backend.analysis.astutil import callee_name, terminal_name
 from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.analysis.subtree import SubtreeIndex, subtree_index
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.analysis.scope import ASSIGN
 from flake8_backend.domain.db_calls import (DJANGO, EVALUATING, MANAGER_METHODS,
@@ -155,7 +156,7 @@ def check_query_in_loop(node: ast.Call, ctx: ModuleContext) -> None:
         return
     if db.family == "sql" and not _fixed_statement(db.sql, repeating[-1], ctx):
         return
-    index = _index(loops[0], ctx)
+    index = subtree_index(loops[0], ctx)
     label, at = db.label, node
     lazy = _LAZY_CHAINS.get((db.family, callee_name(node.func)))
     if lazy is not None:
@@ -370,39 +371,7 @@ def _row_query(call: ast.Call, rows: dict[str, ast.AST], ctx: ModuleContext) -> 
 
 # -- the code around a call: one index per outermost loop --------------------------------
 
-class _Index:
-    """Parents of every node in a loop nest, and where each name is read."""
-
-    __slots__ = ("parents", "reads")
-
-    def __init__(self, loop: ast.AST) -> None:
-        parents: dict[int, ast.AST] = {}
-        reads: dict[str, list[ast.Name]] = {}
-        pending = [loop]
-        while pending:
-            node = pending.pop()
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
-                    reads.setdefault(child.id, []).append(child)
-                pending.append(child)
-        self.parents = parents
-        self.reads = reads
-
-
-def _indexes(ctx: ModuleContext) -> dict[int, _Index]:
-    return {}
-
-
-def _index(loop: ast.AST, ctx: ModuleContext) -> _Index:
-    indexes = ctx.cached(_indexes)
-    found = indexes.get(id(loop))
-    if found is None:
-        found = indexes[id(loop)] = _Index(loop)
-    return found
-
-
-def _evaluated_chain(root: ast.Call, index: _Index, running: frozenset[str],
+def _evaluated_chain(root: ast.Call, index: SubtreeIndex, running: frozenset[str],
                      embedded: frozenset[str]) -> tuple[str, ast.AST] | None:
     """Whether the lazy query chain starting at `root` (`Model.objects.filter(...)`,
     `session.query(User)`) is run where it is written: (label, the outermost node of the
@@ -529,7 +498,7 @@ def _deliberate_lookup(root: ast.Call, end: ast.AST, rows: dict[str, ast.AST]) -
 
 
 def _repeated_in(at: ast.AST, loops: list[ast.AST], repeating: list[ast.AST],
-                 index: _Index) -> ast.AST | None:
+                 index: SubtreeIndex) -> ast.AST | None:
     """The innermost loop of `repeating` in which `at` runs on every iteration: a `return` or
     `raise` after it on the same path ends every loop, a `break` the loop it belongs to; an
     `except` handler runs on errors only, and a transaction opened per iteration (`with

@@ -16,6 +16,7 @@ import ast
 
 from flake8_backend.analysis.astutil import callee_name, terminal_name
 from flake8_backend.analysis.context import ModuleContext
+from flake8_backend.analysis.subtree import SubtreeIndex, subtree_index
 from flake8_backend.domain.db_calls import statement_chains
 from flake8_backend.domain.routes import enclosing_route_handler
 from flake8_backend.domain.sql_text import leading_text
@@ -95,7 +96,7 @@ def check_unbounded_query(node: ast.Call, ctx: ModuleContext) -> None:
     if func.attr == "execute":
         _remember_sql(node, ctx)
     elif func.attr == "all" and not node.args and _unbounded_chain(func.value, ctx) \
-            and not _bounded_where_used(node, _handler_index(handler, ctx)):
+            and not _bounded_where_used(node, subtree_index(handler, ctx)):
         ctx.report(BE005, node, end=func, call=f"{_chain_label(func.value)}.all()",
                    handler=handler.name)
     elif func.attr == "fetchall" and _unbounded_sql(func.value, ctx):
@@ -164,39 +165,7 @@ def _pins_primary_key(call: ast.Call) -> bool:
 
 # -- where the rows go: one index of the handler's body ----------------------------------
 
-class _HandlerIndex:
-    """Parents of the handler's nodes, and where each name is read."""
-
-    __slots__ = ("parents", "reads")
-
-    def __init__(self, handler: ast.AST) -> None:
-        parents: dict[int, ast.AST] = {}
-        reads: dict[str, list[ast.Name]] = {}
-        pending = [handler]
-        while pending:
-            node = pending.pop()
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
-                    reads.setdefault(child.id, []).append(child)
-                pending.append(child)
-        self.parents = parents
-        self.reads = reads
-
-
-def _indexes(ctx: ModuleContext) -> dict[int, _HandlerIndex]:
-    return {}
-
-
-def _handler_index(handler: ast.AST, ctx: ModuleContext) -> _HandlerIndex:
-    indexes = ctx.cached(_indexes)
-    found = indexes.get(id(handler))
-    if found is None:
-        found = indexes[id(handler)] = _HandlerIndex(handler)
-    return found
-
-
-def _bounded_where_used(call: ast.Call, index: _HandlerIndex) -> bool:
+def _bounded_where_used(call: ast.Call, index: SubtreeIndex) -> bool:
     """The rows of `...all()` are bounded, or not loaded, by what follows: a slice, `.first()`,
     `.get()`, `.exists()`, `.count()`, a filter on the primary key, `.update()`/`.delete()`,
     `get_object_or_404(qs, ...)`, a paginator; directly or through the name it is assigned to."""
@@ -214,7 +183,7 @@ def _bounded_where_used(call: ast.Call, index: _HandlerIndex) -> bool:
     return False
 
 
-def _bounded_use(node: ast.AST, index: _HandlerIndex) -> bool:
+def _bounded_use(node: ast.AST, index: SubtreeIndex) -> bool:
     parents = index.parents
     while True:
         parent = parents.get(id(node))
