@@ -473,23 +473,23 @@ def text_parts(expr: ast.expr, ctx: ModuleContext) -> Iterator[ast.expr]:
     return (piece.node for piece in string_pieces(expr, ctx))
 
 
+# Parts the walk looks through to the text they hold; `visible_start` also looks into the
+# elements of a list or tuple that a `join` joins.
+_THROUGH = (ast.Name, ast.BinOp, ast.IfExp, ast.Call)
+_THROUGH_SEQUENCES = (*_THROUGH, ast.List, ast.Tuple)
+
+
 def leading_text(expr: ast.expr, ctx: ModuleContext) -> str | None:
     """The literal text the string starts with, when it can be seen."""
-    for part in text_parts(expr, ctx):
-        if isinstance(part, ast.Constant):
-            return part.value if isinstance(part.value, str) else None
-        if isinstance(part, ast.JoinedStr):
-            first = part.values[0] if part.values else None
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                return first.value
-            return None
-        if not isinstance(part, (ast.Name, ast.BinOp, ast.IfExp, ast.Call)):
-            return None
-    return None
+    return _first_text(expr, ctx, _THROUGH)
 
 
 def visible_start(expr: ast.expr, ctx: ModuleContext) -> str | None:
     """Like `leading_text`, also through the list a `join` joins (`" ".join(["git", ...])`)."""
+    return _first_text(expr, ctx, _THROUGH_SEQUENCES)
+
+
+def _first_text(expr: ast.expr, ctx: ModuleContext, through: tuple[type, ...]) -> str | None:
     for part in text_parts(expr, ctx):
         if isinstance(part, ast.Constant):
             return part.value if isinstance(part.value, str) else None
@@ -498,7 +498,7 @@ def visible_start(expr: ast.expr, ctx: ModuleContext) -> str | None:
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 return first.value
             return None
-        if not isinstance(part, (ast.Name, ast.BinOp, ast.IfExp, ast.Call, ast.List, ast.Tuple)):
+        if not isinstance(part, through):
             return None
     return None
 

@@ -13,12 +13,13 @@ import ast
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.domain.sql_sinks import (
-    Argument, Builder, SqlFlow, Wrapper, excluded, find_sink, looks_like_sql, report_node,
+    Builder, SqlFlow, excluded, find_sink, looks_like_sql,
     sink_callees, sql_flow)
 from flake8_backend.domain.sql_text import (
     Piece, before_text, string_pieces)
 from flake8_backend.domain.sql_values import (
-    MAX_VALUES, Unsafe, advise, built_at, fstring_values)
+    MAX_VALUES, Unsafe, fstring_values)
+from flake8_backend.domain.sql_reports import report_at_end, report_sql
 from flake8_backend.registry import Option, Rule, check, register
 
 BE001 = register(Rule(
@@ -148,7 +149,8 @@ def check_sql_fstring(node: ast.Call, ctx: ModuleContext) -> None:
             return
         values, _ = flow.defer(values, sink, BE001.code, "an f-string")
         if values:
-            _report(ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()")
+            report_sql(BE001, ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()",
+                       "an f-string")
         return
 
 
@@ -164,15 +166,6 @@ def unsafe_fstring_values(sql: ast.expr, ctx: ModuleContext) -> list[Unsafe]:
     return found
 
 
-def _report(ctx: ModuleContext, call: ast.Call, sql: ast.expr, values: list[Unsafe],
-            where: str) -> None:
-    target = report_node(call, sql)
-    advice = advise(values)
-    ctx.report(BE001, target, end=call.func if target is call else target,
-               built=built_at(advice.line, target, call), where=where, client=advice.client,
-               advice=advice.advice)
-
-
 def note_fstring_variable(node: ast.Assign | ast.AugAssign, builder: Builder,
                           pieces: list[Piece], ctx: ModuleContext) -> None:
     """SQL built with an f-string in a SQL-named variable, reported at the end if no sink
@@ -186,7 +179,7 @@ def note_fstring_variable(node: ast.Assign | ast.AugAssign, builder: Builder,
                                       lambda p=p: before_text(p, ctx))][:MAX_VALUES]
     values, _ = flow.defer(values, None, BE001.code, "an f-string")
     if values:
-        builder.unsafe[BE001.code] = (values, node)
+        builder.unsafe[BE001.code] = ((values, "an f-string"), node)
 
 
 def _judge(arg: ast.expr, ctx: ModuleContext) -> tuple[list[Unsafe], str] | None:
@@ -195,37 +188,4 @@ def _judge(arg: ast.expr, ctx: ModuleContext) -> tuple[list[Unsafe], str] | None
 
 
 def _report_at_end(flow: SqlFlow) -> None:
-    ctx = flow.ctx
-    for candidate in flow.candidates:
-        if candidate.code != BE001.code:
-            continue
-        values, how = candidate.verdict
-        wrapper = candidate.wrapper
-        name = candidate.call.func
-        label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
-        _report(ctx, candidate.call, candidate.arg, values,
-                f"reaches {label}(), which runs it with {wrapper.sink}() (line {wrapper.line})")
-    for argument, wrapper in flow.pasted_arguments(BE001.code):
-        _report_pasted(ctx, argument, wrapper)
-    for builder in flow.unconsumed():
-        found = builder.unsafe.get(BE001.code)
-        if found is None:
-            continue
-        values, stmt = found  # type: ignore[misc]
-        end = stmt.targets[-1] if isinstance(stmt, ast.Assign) else stmt.target
-        advice = advise(values)
-        ctx.report(BE001, stmt, end=end, built="", where=f"is assigned to `{builder.name}`",
-                   client=advice.client, advice=advice.advice)
-
-
-def _report_pasted(ctx: ModuleContext, argument: Argument, wrapper: Wrapper) -> None:
-    """An unsafe value passed where a local function pastes it into its SQL."""
-    call = argument.call
-    _, how, place = wrapper.pasted
-    name = call.func
-    label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
-    target = report_node(call, argument.unsafe.node)
-    advice = advise([argument.unsafe._replace(position=place)])
-    ctx.report(BE001, target, end=call.func if target is call else target,
-               built=f" in {label}()", where=f"reaches {wrapper.sink}() (line {wrapper.line})",
-               client=advice.client, advice=advice.advice)
+    report_at_end(flow, BE001)

@@ -15,13 +15,14 @@ import ast
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.analysis.scope import ASSIGN, AUG
 from flake8_backend.domain.sql_sinks import (
-    SQL_NAME_WORDS, STATEMENT_TYPES, Argument, SqlFlow, Wrapper, excluded, find_sink,
+    SQL_NAME_WORDS, STATEMENT_TYPES, SqlFlow, excluded, find_sink,
     sql_named_targets,
-    looks_like_sql, record_local_calls, report_node, sink_callees, sql_flow, wrapper_words)
+    looks_like_sql, record_local_calls, sink_callees, sql_flow, wrapper_words)
 from flake8_backend.domain.sql_text import (
     APPEND_METHODS, OPERAND, Piece, before_text, is_concatenation, record_append, sql_position,
     string_pieces)
-from flake8_backend.domain.sql_values import MAX_VALUES, Unsafe, advise, built_at, judge
+from flake8_backend.domain.sql_values import MAX_VALUES, Unsafe, judge
+from flake8_backend.domain.sql_reports import report_at_end, report_sql
 from flake8_backend.registry import Callees, Rule, check, register
 from flake8_backend.rules.data.be001_sql_fstring import BE001, note_fstring_variable
 
@@ -105,17 +106,8 @@ def check_sql_building(node: ast.Call, ctx: ModuleContext) -> None:
             return
         values, _ = flow.defer(values, sink, BE002.code, how)
         if values:
-            _report(ctx, node, sql, values, how, f"reaches {sink.label.lstrip('.')}()")
+            report_sql(BE002, ctx, node, sql, values, f"reaches {sink.label.lstrip('.')}()", how)
         return
-
-
-def _report(ctx: ModuleContext, call: ast.Call, sql: ast.expr, values: list[Unsafe], how: str,
-            where: str) -> None:
-    target = report_node(call, sql)
-    advice = advise(values)
-    ctx.report(BE002, target, end=call.func if target is call else target, how=how,
-               built=built_at(advice.line, target, call), where=where, client=advice.client,
-               advice=advice.advice)
 
 
 @check(*STATEMENT_TYPES, rules=(BE001, BE002), needs=wrapper_words)
@@ -164,41 +156,7 @@ def _judge(arg: ast.expr, ctx: ModuleContext) -> tuple[list[Unsafe], str] | None
 
 
 def _report_at_end(flow: SqlFlow) -> None:
-    ctx = flow.ctx
-    for candidate in flow.candidates:
-        if candidate.code != BE002.code:
-            continue
-        values, how = candidate.verdict
-        wrapper = candidate.wrapper
-        name = candidate.call.func
-        label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
-        _report(ctx, candidate.call, candidate.arg, values, how,
-                f"reaches {label}(), which runs it with {wrapper.sink}() (line {wrapper.line})")
-    for argument, wrapper in flow.pasted_arguments(BE002.code):
-        _report_pasted(ctx, argument, wrapper)
-    for builder in flow.unconsumed():
-        found = builder.unsafe.get(BE002.code)
-        if found is None:
-            continue
-        (values, how), stmt = found  # type: ignore[misc]
-        end = stmt.targets[-1] if isinstance(stmt, ast.Assign) else stmt.target
-        advice = advise(values)
-        ctx.report(BE002, stmt, end=end, how=how, built="",
-                   where=f"is assigned to `{builder.name}`", client=advice.client,
-                   advice=advice.advice)
-
-
-def _report_pasted(ctx: ModuleContext, argument: Argument, wrapper: Wrapper) -> None:
-    """An unsafe value passed where a local function pastes it into its SQL."""
-    call = argument.call
-    _, how, place = wrapper.pasted
-    name = call.func
-    label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
-    target = report_node(call, argument.unsafe.node)
-    advice = advise([argument.unsafe._replace(position=place)])
-    ctx.report(BE002, target, end=call.func if target is call else target, how=how,
-               built=f" in {label}()", where=f"reaches {wrapper.sink}() (line {wrapper.line})",
-               client=advice.client, advice=advice.advice)
+    report_at_end(flow, BE002)
 
 
 def unsafe_pieces(pieces: list[Piece], ctx: ModuleContext) -> tuple[list[Unsafe], str]:
