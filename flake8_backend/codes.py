@@ -56,15 +56,20 @@ CATALOG = {
     "BE060": "mutable-global-state", "BE061": "cache-without-ttl",
 }
 
-# pylint message ids of shipped rules, fixed forever. The letter is pylint's category
-# (E error, W warning, C convention) and must match the rule's severity; the four digits
-# must be unique (pylint allows 51-99 as the first pair for plugins). A new rule adds its
-# line here when it ships.
+# pylint message ids, one per catalog code: `73` + the code's last two digits, the letter
+# pylint's category (E error, W warning, C convention), which must match the severity the
+# rule ships with. An id is fixed forever once its rule ships; the ids of rules not built
+# yet are reserved here so that rules built in parallel cannot collide.
 PYLINT_IDS = {
-    "BE001": "E7301", "BE002": "E7302", "BE003": "W7303", "BE004": "W7304",
-    "BE005": "W7305", "BE006": "W7306", "BE007": "W7307", "BE008": "W7308",
-    "BE014": "W7314",
-    "BE020": "W7320",
+    "BE001": "E7301", "BE002": "E7302", "BE003": "W7303", "BE004": "W7304", "BE005": "W7305",
+    "BE006": "W7306", "BE007": "W7307", "BE008": "W7308", "BE010": "W7310", "BE011": "W7311",
+    "BE012": "W7312", "BE013": "W7313", "BE014": "W7314", "BE015": "W7315", "BE020": "W7320",
+    "BE021": "W7321", "BE022": "W7322", "BE023": "W7323", "BE024": "W7324", "BE025": "W7325",
+    "BE026": "E7326", "BE027": "W7327", "BE030": "E7330", "BE031": "E7331", "BE032": "E7332",
+    "BE033": "W7333", "BE034": "E7334", "BE035": "W7335", "BE036": "E7336", "BE037": "E7337",
+    "BE038": "E7338", "BE040": "W7340", "BE041": "E7341", "BE042": "C7342", "BE043": "C7343",
+    "BE050": "W7350", "BE051": "C7351", "BE052": "W7352", "BE053": "W7353", "BE054": "E7354",
+    "BE060": "W7360", "BE061": "W7361",
 }
 
 

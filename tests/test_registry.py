@@ -146,6 +146,7 @@ def test_register_refuses_what_the_code_table_does_not_allow(monkeypatch):
         _register_from("tests", base._replace(severity="error"))
     with pytest.raises(ValueError, match="rules/errors/"):
         _register_from("flake8_backend.rules.data.be021_x", base)
+    monkeypatch.delitem(registry.PYLINT_IDS, "BE022")
     with pytest.raises(ValueError, match="pylint id"):
         _register_from("tests", base._replace(code="BE022", name="broad-except-swallowed"))
     assert _register_from("flake8_backend.rules.errors.be021_swallowed_exception", base) is base

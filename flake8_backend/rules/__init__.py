@@ -9,7 +9,8 @@ a folder named in `codes.FAMILIES`, one module per rule named by code and name
 from __future__ import annotations
 
 from flake8_backend.registry import RULES, Rule
-from flake8_backend.rules import calls, data, errors  # noqa: F401  (import registers)
+from flake8_backend.rules import (  # noqa: F401  (import registers)
+    calls, data, errors, observability, routes, security, state)
 
 
 def load_rules() -> dict[str, Rule]:
