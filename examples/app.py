@@ -1,7 +1,7 @@
 """A small order service with the review findings flake8-backend exists to catch.
 
-Lint it with `flake8 --select=BE --be-enable=BE001 examples/` (BE001 is opt-in) or
-`pylint --load-plugins=pylint_backend --disable=all --enable=sql-fstring,requests-without-timeout,bare-except-handler --be-enable=BE001 examples/`.
+Lint it with `flake8 --select=BE --be-enable=BE001,BE014 examples/` (both are opt-in) or
+`pylint --load-plugins=pylint_backend --disable=all --enable=sql-fstring,requests-without-timeout,bare-except-handler --be-enable=BE001,BE014 examples/`.
 """
 import sqlite3
 

@@ -11,9 +11,11 @@ import pytest
 
 from flake8_backend.baseline import Entry, dumps, entries_for, parse
 from flake8_backend.cli import main
-from flake8_backend.config import ConfigError
+from flake8_backend.config import ConfigError, build_settings
 from flake8_backend.engine import lint_source
 from harness import flake8_hits, pylint_hits, write_project
+
+PROBE = 'enable = ["BE014"]'  # BE014 is opt-in; its findings are what the baselines hold
 
 APP = """\
 import requests
@@ -48,10 +50,10 @@ def project(tmp_path, monkeypatch, capsys):
     app = tmp_path / "src" / "app.py"
     app.parent.mkdir()
     app.write_text(APP, encoding="utf-8")
-    write_project(tmp_path, "")
+    write_project(tmp_path, PROBE)
     code, out, err = check(capsys, "--write-baseline", ".baseline.json", "src")
     assert (code, out) == (0, "") and "wrote 3 baseline entries" in err
-    write_project(tmp_path, 'baseline = ".baseline.json"')
+    write_project(tmp_path, f'{PROBE}\nbaseline = ".baseline.json"')
     return tmp_path, app
 
 
@@ -135,7 +137,7 @@ def test_show_stale_needs_a_baseline_and_ignores_unchecked_files(project, capsys
     other.mkdir()
     (other / "b.py").write_text("x = 1\n", encoding="utf-8")
     assert check(capsys, "--show-stale", "other")[:2] == (0, "")
-    write_project(root, "")
+    write_project(root, PROBE)
     code, _, err = check(capsys, "--show-stale", "other")
     assert code == 2 and "--show-stale: no baseline" in err
 
@@ -170,7 +172,7 @@ def test_missing_baseline_names_the_option(project, capsys):
 
 def test_entries_count_occurrences_over_all_findings():
     source = "import requests\nrequests.get(u)\nrequests.get(u)\nrequests.get( u )\n"
-    findings = lint_source(source, "m.py")
+    findings = lint_source(source, "m.py", build_settings({"enable": ["BE014"]}))
     entries = entries_for(findings, source, "m.py")
     assert [(e.text, e.occurrence) for e in entries] == [
         ("requests.get(u)", 0), ("requests.get(u)", 1), ("requests.get( u )", 0)]

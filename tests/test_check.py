@@ -20,7 +20,23 @@ import pytest
 from flake8_backend.cli import main
 from flake8_backend.noqa import Suppressions, noqa_line_mapping, source_lines
 from flake8_backend.runner import read_source
-from harness import FIXTURES, parse_fixture, write_project
+import harness
+from harness import FIXTURES, parse_fixture
+
+PROBE = 'enable = ["BE014"]'  # BE014 (opt-in): the finding most tests here look for
+
+
+@pytest.fixture(autouse=True)
+def _probe_rule_on(tmp_path):
+    """Projects here turn BE014 on unless a test writes its own configuration."""
+    harness.write_project(tmp_path, PROBE)
+
+
+def write_project(directory: Path, config_toml: str = "") -> None:
+    """`harness.write_project`, keeping BE014 on unless the table says what to enable."""
+    if "enable" not in config_toml:
+        config_toml = f"{PROBE}\n{config_toml}"
+    harness.write_project(directory, config_toml)
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = "import requests\nrequests.get('u')\n"
@@ -212,7 +228,7 @@ def dirty(tmp_path, monkeypatch):
         "    except:\n        conn.execute(f'SELECT n FROM t WHERE n = {name}')\n"
         "requests.post('u')\n", encoding="utf-8")
     (tmp_path / "broken.py").write_text("def (\n", encoding="utf-8")
-    write_project(tmp_path, 'enable = ["BE001"]')  # opt-in
+    write_project(tmp_path, 'enable = ["BE001", "BE014"]')  # opt-in
     return tmp_path
 
 
@@ -326,8 +342,9 @@ SELECTION_SOURCE = (
 
 
 @pytest.mark.parametrize(("config", "args", "codes"), [
-    ("", [], {"BE014", "BE020"}),  # BE001 is opt-in
-    ('enable = ["BE001"]', [], {"BE014", "BE020", "BE001"}),
+    ("", [], {"BE014", "BE020"}),  # BE001 is opt-in (BE014 is on in every project here)
+    ('enable = ["BE001"]', [], {"BE020", "BE001"}),  # the table's own list: BE014 off
+    ('enable = ["BE001", "BE014"]', [], {"BE014", "BE020", "BE001"}),
     ("", ["--select", "BE01"], {"BE014"}),
     ("", ["--select", "bare-except-handler,BE001"], {"BE020", "BE001"}),
     ("", ["--ignore", "BE0"], set()),

@@ -103,7 +103,8 @@ def test_a_corpus_baseline_hides_everything_and_one_new_defect_shows(corpus, tmp
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(root / rel, project / rel)
     (project / "pyproject.toml").write_text(
-        '[tool.flake8-backend]\nbaseline = "baseline.json"\n', encoding="utf-8")
+        '[tool.flake8-backend]\nbaseline = "baseline.json"\n'
+        'enable = ["BE014"]\n', encoding="utf-8")  # the new defect below is a BE014
     cwd = os.getcwd()
     os.chdir(project)
     try:

@@ -47,8 +47,8 @@ LONG = "a line that is far too long for pycodestyle's default limit of seventy-n
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A throwaway project as the working directory, so paths and config are its own."""
-    (tmp_path / "pyproject.toml").write_text(  # BE001 is opt-in
-        '[tool.flake8-backend]\nenable = ["BE001"]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(  # BE001 and BE014 are opt-in
+        '[tool.flake8-backend]\nenable = ["BE001", "BE014"]\n', encoding="utf-8")
     (tmp_path / "app.py").write_text(SAMPLE, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -37,7 +37,7 @@ from flake8_backend.engine import lint_tree as _lint_tree
 from flake8_backend.engine import parse_source
 
 # BE001 and BE002 are opt-in; these tests attack them as the engine's deepest checks.
-SQL_ON = build_settings({"enable": ["BE001", "BE002"]})
+SQL_ON = build_settings({"enable": ["BE001", "BE002", "BE014"]})
 
 
 def lint_source(source, filename="<unknown>", settings=None):
@@ -491,7 +491,7 @@ sys.path.insert(0, sys.argv[1])
 os.environ["FLAKE8_BACKEND_RAISE"] = "1"
 from flake8_backend.config import build_settings
 from flake8_backend.engine import lint_source
-sql_on = build_settings({"enable": ["BE001", "BE002"]})
+sql_on = build_settings({"enable": ["BE001", "BE002", "BE014"]})
 cases = json.load(sys.stdin)
 out = {"version": list(sys.version_info[:2]),
        "front_ends_imported": sorted({"flake8", "pylint", "astroid"} & set(sys.modules)),
@@ -611,8 +611,8 @@ def front_ends(tmp_path_factory):
     files = {**FRONT_END_FILES, **NOQA_AFTER_LINE_BREAKERS}
     for name, data in files.items():
         (folder / name).write_bytes(data[0] if isinstance(data, tuple) else data)
-    (folder / "pyproject.toml").write_text(  # the SQL rules are opt-in
-        '[tool.flake8-backend]\nenable = ["BE001", "BE002"]\n', encoding="utf-8")
+    (folder / "pyproject.toml").write_text(  # the SQL rules and BE014 are opt-in
+        '[tool.flake8-backend]\nenable = ["BE001", "BE002", "BE014"]\n', encoding="utf-8")
     names = sorted(files)
     return _flake8(names, folder), _pylint(names, folder)
 

@@ -65,7 +65,7 @@ SYMBOLS = {"BE001": "sql-fstring", "BE014": "requests-without-timeout",
 
 
 def test_sample_positions_are_what_the_engine_reports():
-    settings = build_settings({"enable": ["BE001"]})
+    settings = build_settings({"enable": ["BE001", "BE014"]})
     assert {(f.code, f.line - 1, f.col) for f in lint_source(SAMPLE, settings=settings)} == EXPECTED
 
 
@@ -156,7 +156,7 @@ def _diagnostics(uri: str):
 
 @pytest.fixture
 def workspace(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE001\"]\n",
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE001\", \"BE014\"]\n",
                                              encoding="utf-8")
     path = tmp_path / "service.py"
     path.write_text(SAMPLE, encoding="utf-8")

@@ -7,15 +7,16 @@ SOURCE = "import requests\nrequests.get('https://example.com')\n"
 
 
 def test_be014_message_suggests_the_configured_timeout():
-    [default] = lint_source(SOURCE)
+    [default] = lint_source(SOURCE, settings=build_settings({"enable": ["BE014"]}))
     assert default.message == ("BE014 requests.get() has no timeout; pass timeout=(3.05, 27) "
                                "(connect, read seconds)")
-    [custom] = lint_source(SOURCE, settings=build_settings({"timeout-suggestion": "HTTP_TIMEOUT"}))
+    [custom] = lint_source(SOURCE, settings=build_settings(
+        {"enable": ["BE014"], "timeout-suggestion": "HTTP_TIMEOUT"}))
     assert "pass timeout=HTTP_TIMEOUT" in custom.message
 
 
 def _messages(source: str, code: str, path: str = "app.py", table: dict | None = None) -> list[str]:
-    settings = build_settings({"enable": ["BE001", "BE002"], **(table or {})})
+    settings = build_settings({"enable": ["BE001", "BE002", "BE014"], **(table or {})})
     return [f.message for f in lint_source(source, path, settings) if f.code == code]
 
 

@@ -20,7 +20,7 @@ def test_rules_table_matches_registry():
 def test_readme_starts_with_install_and_test_commands():
     blocks = re.findall(r"```sh\n(.+?)\n```", README)
     assert "pip install ." in blocks[0]
-    assert "flake8 --select=BE --be-enable=BE001 examples/" in blocks[0]
+    assert "flake8 --select=BE --be-enable=BE001,BE014 examples/" in blocks[0]
     assert 'pip install ".[test]"' in blocks[1] and "pytest" in blocks[1]
     # The README's commands come before anything else but the title and one line each.
     assert README.index(blocks[1]) < README.index("## Rules")

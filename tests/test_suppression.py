@@ -6,10 +6,18 @@ import shutil
 
 import pytest
 
-from harness import FIXTURES, engine_hits, flake8_hits, parse_fixture, pylint_hits
+from harness import (
+    FIXTURES, engine_hits, flake8_hits, parse_fixture, pylint_hits, write_project)
 from pylint_backend.noqa import is_suppressed
 
 NOQA_FIXTURE = FIXTURES / "noqa_comments.py"
+PROBE = {"enable": ["BE014"]}  # BE014 (opt-in) is the finding these tests suppress
+
+
+@pytest.fixture(autouse=True)
+def _probe_rule_on(tmp_path):
+    """Every project here turns BE014 on, for the engine, flake8 and pylint alike."""
+    write_project(tmp_path, 'enable = ["BE014"]')
 
 
 @pytest.fixture
@@ -40,7 +48,7 @@ def test_file_level_flake8_noqa_silences_both(tmp_path, monkeypatch):
     target = tmp_path / "ignored.py"
     target.write_text("# flake8: noqa\nimport requests\nrequests.get('u')\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert engine_hits(target) == {(3, "BE014")}
+    assert engine_hits(target, PROBE) == {(3, "BE014")}
     assert flake8_hits(target) == set()
     assert pylint_hits(target) == set()
 

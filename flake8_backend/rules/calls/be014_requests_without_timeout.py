@@ -44,6 +44,7 @@ BE014 = register(Rule(
         "guideline: all external calls must time out; no infinite waiting.",
     bad="import requests\n\nresp = requests.get(url)\n",
     good="import requests\n\nresp = requests.get(url, timeout=(3.05, 27))\n",
+    default_enabled=False,
     options=(
         Option("forwarded-kwargs", "choice", "skip",
                "`skip`: a call forwarding `**kwargs` may carry a timeout and is not reported "
@@ -72,12 +73,14 @@ BE014 = register(Rule(
     related=("ruff S113 / bandit B113 (no Session support)",
              "pylint W3101 missing-timeout (not `timeout=None`, needs requests importable)",
              "flake8-async ASYNC210 (blocking HTTP call in `async def`)"),
-    notes="Default-on although its reviewed strict precision is 60% (15 TP of 25, "
-          "benchmarks/precision/BE014.md): 9 of the 10 others come from one class, a "
-          "project that installs a default timeout for every request by patching "
-          "`HTTPAdapter.send` in another file, which a per-file linter cannot see; such a "
-          "project declares it once with `requests-default-timeout = true`. In the projects "
-          "without such a patch, 15 of 16 sampled findings were true. "
+    notes="Opt-in: its reviewed strict precision is 60% (15 TP of 25 on the application "
+          "corpus, benchmarks/precision/BE014.md), below the 90% a default-on rule needs. 9 "
+          "of the 10 others come from one class, a project that installs a default timeout "
+          "for every request by patching `HTTPAdapter.send` in another file, which a "
+          "per-file linter cannot see. In the projects without such a patch, 15 of 16 "
+          "sampled findings were true: turn it on with `enable = [\"BE014\"]` when your "
+          "project has no such patch (one that has it says so with "
+          "`requests-default-timeout = true`). "
           "Test code is out of scope by default: files matching `requests-timeout-exclude` "
           "(`tests/**`, `test_*.py`, `*_test.py`, `conftest.py`) and modules importing `pytest`. "
           "Not reported: sessions made by factories outside `requests` (wrapper sessions often "
