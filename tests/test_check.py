@@ -38,6 +38,7 @@ def write_project(directory: Path, config_toml: str = "") -> None:
         config_toml = f"{PROBE}\n{config_toml}"
     harness.write_project(directory, config_toml)
 
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = "import requests\nrequests.get('u')\n"
 

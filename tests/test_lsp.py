@@ -156,8 +156,8 @@ def _diagnostics(uri: str):
 
 @pytest.fixture
 def workspace(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE001\", \"BE014\"]\n",
-                                             encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.flake8-backend]\nenable = [\"BE001\", \"BE014\"]\n", encoding="utf-8")
     path = tmp_path / "service.py"
     path.write_text(SAMPLE, encoding="utf-8")
     return tmp_path, path

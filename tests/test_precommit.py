@@ -141,7 +141,8 @@ def _entries() -> list[str]:
 
 @pytest.mark.parametrize("entry", _entries())
 def test_hook_entry_reports_only_be_codes(tmp_path, entry):
-    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE014\"]\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-backend]\nenable = [\"BE014\"]\n",
+                                             encoding="utf-8")
     (tmp_path / "bad.py").write_text(
         "import requests\n\nr = requests.get('https://x.example', params={'a':1})"
         "  # E231, and far too long for pycodestyle's limit of seventy-nine\n",
