@@ -119,6 +119,11 @@ NOQA_CASES = {
                      "    try:\n        pass\n    except:  # noqa: BE020\n        pass\n"
                      "    else:\n        requests.get('u')\n"),
 }
+if sys.version_info < (3, 11):
+    # flake8 itself dies on NUL bytes there (compile raises ValueError, which it does not
+    # catch), so there is no reference to compare with; check's E999 for them is tested in
+    # test_hostile_input on every version.
+    del NOQA_CASES["nul.py"]
 
 
 def test_check_matches_flake8_on_noqa_line_ends_and_encodings(tmp_path, monkeypatch, capsys):
