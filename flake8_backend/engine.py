@@ -49,6 +49,9 @@ def _node_classes() -> frozenset[type]:
 
 _NODE_CLASSES = _node_classes()
 _STMT_CLASSES = frozenset(c for c in _NODE_CLASSES if issubclass(c, ast.stmt))
+# The nodes a statements-only walk visits (see `Engine.statements_only`).
+_STATEMENT_LEVEL = _STMT_CLASSES | {ast.Module, ast.ExceptHandler, ast.match_case}
+_STATEMENT_ROUTES = dict.fromkeys(_STATEMENT_LEVEL, True)
 # Nodes with one child and nothing of their own to check (`a.b`, `f(x=1)`, `*a`, `-a`,
 # `return a`): unless a check asks for them, the walk steps straight to the child.
 _PASS_THROUGH = {cls: operator.attrgetter(field) for cls, field in (
@@ -140,9 +143,9 @@ def _plan_for(settings: Settings) -> _Plan:
 class Engine:
     """Runs the enabled checks over one module. Create one per file.
 
-    `shortcuts=False` turns off the text prefilter and the call gate: every enabled
-    check is called on every node of its types. The findings must be the same; tests
-    compare the two (see tests/test_shortcuts.py).
+    `shortcuts=False` turns off the text prefilter, the call gate and the statements-only
+    walk (`statements_suffice`): every enabled check is called on every node of its
+    types. The findings must be the same; tests compare the two (tests/test_shortcuts.py).
     """
 
     def __init__(self, settings: Settings, source: str, filename: str = "<unknown>",
@@ -152,11 +155,8 @@ class Engine:
         self.dispatch: dict[type, list[Callable]] = {}
         calls: list[tuple[Callable, Accepts | None]] = []
         plan = _plan_for(settings)
-        may_fire = plan.prefilter.scan(source) if shortcuts else None
         blocks = False
-        for index, func, node_types, accepts, asks_blocks in plan.checks:
-            if may_fire is not None and index is not None and not may_fire[index]:
-                continue
+        for index, func, node_types, accepts, asks_blocks in _chosen(plan, source, shortcuts):
             blocks = blocks or asks_blocks
             for node_type in node_types:
                 if node_type is ast.Call:
@@ -169,6 +169,7 @@ class Engine:
             self.dispatch[ast.Call] = [CallDispatcher(calls, self.ctx.aliases, cache).dispatch]
         self.ctx.enclosing.tracking_blocks = blocks
         self.facts = _FACTS_WITH_BLOCKS if blocks else _FACTS
+        self.statements_only = shortcuts and statements_suffice(self.dispatch, source)
 
     def run(self, tree: ast.AST) -> list[Finding]:
         if not self.dispatch or not isinstance(tree, ast.Module):
@@ -211,7 +212,8 @@ class Engine:
         dispatch = self.dispatch
         facts = self.facts
         blocks = ctx.blocks
-        route = _routes(frozenset(dispatch)).get
+        statements_only = self.statements_only
+        route = (_STATEMENT_ROUTES if statements_only else _routes(frozenset(dispatch))).get
         stmt_classes = _STMT_CLASSES
         table: dict[type, tuple] = {}
         marker = _Marker
@@ -225,7 +227,10 @@ class Engine:
                 if cls is marker:
                     node.callback()
                     continue
-                entry = table[cls] = (facts.get(cls), dispatch.get(cls), *_children_of(cls))
+                if statements_only and cls not in _STATEMENT_LEVEL:
+                    entry = table[cls] = (None, None, None, False)  # pushed by a fact: skipped
+                else:
+                    entry = table[cls] = (facts.get(cls), dispatch.get(cls), *_children_of(cls))
             fact, funcs, children, several = entry
             done = fact is not None and fact(self, node, push)
             if funcs is not None:
@@ -296,6 +301,50 @@ class Engine:
         ctx.scope.add(name, Binding(kind, value, end, span, qualname))
         if kind == ASSIGN or kind == IMPORT:
             _note_binding_alias(ctx, name, kind, value, qualname)
+
+
+def _chosen(plan: _Plan, source: str, shortcuts: bool) -> list[tuple]:
+    """The plan's checks that can fire in `source`, in registry order.
+
+    A check with many words is searched for only while the module's expressions may still
+    be spared (no check chosen so far is on an expression node): then its absence saves
+    the walk of every expression; otherwise its call gate is cheaper than the search.
+    """
+    if not shortcuts:
+        return plan.checks
+    scan = plan.prefilter.scan(source)
+    chosen, deferred = [], []
+    for position, entry in enumerate(plan.checks):
+        index = entry[0]
+        answer = True if index is None else scan.decided(index)
+        if answer is None:
+            deferred.append(position)
+        elif answer:
+            chosen.append(position)
+    if deferred:
+        expressions = ":=" in source or any(
+            not _STATEMENT_LEVEL.issuperset(plan.checks[p][2]) for p in chosen)
+        for position in deferred:
+            entry = plan.checks[position]
+            if expressions or scan.answer(entry[0]):
+                chosen.append(position)
+                expressions = expressions or not _STATEMENT_LEVEL.issuperset(entry[2])
+        chosen.sort()
+    return [plan.checks[p] for p in chosen]
+
+
+def statements_suffice(dispatch: dict[type, list[Callable]], source: str) -> bool:
+    """Whether walking statements alone gives every check what the full walk gives it.
+
+    True when every check this module runs is on a statement-level node (a statement, an
+    `except` handler, a `case`) and the text has no `:=`. A check runs at its node before
+    the node's expressions are walked, so the facts it can see come from earlier
+    statements; what expressions add to those is the scope of each lambda and
+    comprehension (visible only inside it) and walrus bindings (visible after it), and
+    the text rules out the walrus. `Engine(..., shortcuts=False)` walks everything; tests
+    compare the two.
+    """
+    return ":=" not in source and all(cls in _STATEMENT_LEVEL for cls in dispatch)
 
 
 def _note_binding_alias(ctx: ModuleContext, name: str, kind: str, value: ast.AST | None,

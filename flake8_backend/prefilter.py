@@ -27,9 +27,10 @@ class Prefilter:
     """
 
     __slots__ = ("_index", "_needs", "_inside")
-    # A check with more words than this is always dispatched: most of its words are absent
-    # from most files, so deciding would cost a full-text search per absent word, while its
-    # call gate already limits it to the callee names it accepts, at one lookup per call.
+    # A check with more words than this is searched for only on demand (`Scan.answer`): most
+    # of its words are absent from most files, so an answer costs a full-text search per
+    # absent word, which pays only when "absent" saves more than the check's call gate does
+    # (the engine asks when the answer decides whether a module's expressions are walked).
     MAX_WORDS = 4
 
     def __init__(self) -> None:
@@ -37,11 +38,8 @@ class Prefilter:
         self._needs: list[tuple[tuple[str, ...], bool]] = []
         self._inside: dict[str, tuple[str, ...]] | None = None
 
-    def add(self, needs: Needs) -> int | None:
-        """Register one check's words: the index of its answer in `scan`'s result, or None
-        when the check is to be dispatched without a search (see MAX_WORDS)."""
-        if len(needs.words) > self.MAX_WORDS:
-            return None
+    def add(self, needs: Needs) -> int:
+        """Register one check's words: the index of its answer in a `Scan`."""
         words = {w.lower() for w in needs.words} if needs.ignore_case else set(needs.words)
         key = (tuple(sorted(words, key=lambda w: (len(w), w))), needs.ignore_case)
         index = self._index.get(key)
@@ -51,36 +49,73 @@ class Prefilter:
             self._inside = None
         return index
 
-    def scan(self, source: str) -> list[bool]:
-        """For each distinct set of words, whether one of them occurs in `source`."""
+    def scan(self, source: str) -> Scan:
+        """The answers for `source`: those of checks with few words at once, the others
+        when asked."""
         inside = self._inside
         if inside is None:
             inside = self._inside = self._containment()
-        text = source if source.isascii() else unicodedata.normalize("NFKC", source)
-        lower: str | None = None
-        present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
-        answers = []
-        for words, ignore_case in self._needs:
-            if ignore_case and lower is None:
-                lower = text.lower()
-            haystack = lower if ignore_case else text
-            prefix = "\0" if ignore_case else ""
-            found = False
-            for word in words:
-                key = prefix + word
-                hit = present.get(key)
-                if hit is None:
-                    hit = not any(present.get(prefix + shorter) is False
-                                  for shorter in inside[word]) and word in haystack
-                    present[key] = hit
-                if hit:
-                    found = True
-                    break
-            answers.append(found)
-        return answers
+        found = Scan(self._needs, inside, source)
+        for index, (words, _) in enumerate(self._needs):
+            if len(words) <= self.MAX_WORDS:
+                found.answer(index)
+        return found
 
     def _containment(self) -> dict[str, tuple[str, ...]]:
         """word -> the shorter words inside it (absent shorter word: absent longer word)."""
         words = {word for needed, _ in self._needs for word in needed}
         return {word: tuple(other for other in words if other != word and other in word)
                 for word in words}
+
+
+class Scan:
+    """One module's answers: whether one of a check's words occurs in its text."""
+
+    __slots__ = ("_needs", "_inside", "_text", "_lower", "_present", "answers")
+
+    def __init__(self, needs: list[tuple[tuple[str, ...], bool]],
+                 inside: dict[str, tuple[str, ...]], source: str) -> None:
+        self._needs = needs
+        self._inside = inside
+        self._text = source if source.isascii() else unicodedata.normalize("NFKC", source)
+        self._lower: str | None = None
+        self._present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
+        self.answers: list[bool | None] = [None] * len(needs)  # None: not searched yet
+
+    def __getitem__(self, index: int) -> bool:
+        return self.answer(index)
+
+    def __eq__(self, other: object) -> bool:  # tests compare a scan with a list of answers
+        return [self.answer(i) for i in range(len(self.answers))] == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def decided(self, index: int) -> bool | None:
+        """The answer if it was searched for, else None (see `Prefilter.MAX_WORDS`)."""
+        return self.answers[index]
+
+    def answer(self, index: int) -> bool:
+        found = self.answers[index]
+        if found is not None:
+            return found
+        words, ignore_case = self._needs[index]
+        if ignore_case:
+            if self._lower is None:
+                self._lower = self._text.lower()
+            haystack, prefix = self._lower, "\0"
+        else:
+            haystack, prefix = self._text, ""
+        present = self._present
+        found = False
+        for word in words:
+            key = prefix + word
+            hit = present.get(key)
+            if hit is None:
+                hit = not any(present.get(prefix + shorter) is False
+                              for shorter in self._inside[word]) and word in haystack
+                present[key] = hit
+            if hit:
+                found = True
+                break
+        self.answers[index] = found
+        return found

@@ -9,6 +9,7 @@ planted rule triggers.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from flake8_backend.config import build_settings
-from flake8_backend.engine import lint_source
+from flake8_backend.engine import Engine, lint_source
 from flake8_backend.prefilter import Prefilter
 from flake8_backend.registry import CHECKS, Needs
 from flake8_backend.rules import load_rules
@@ -113,7 +114,6 @@ def test_every_check_declares_what_it_can_fire_on():
 
 def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
     """Guards the comparison above: `shortcuts=False` must really bypass both shortcuts."""
-    from flake8_backend.engine import Engine
 
     # rules whose checks all have a few words (the others are left to the call gate)
     settings = build_settings({"disable": ["BE001", "BE002", "BE003", "BE004", "BE005",
@@ -122,7 +122,30 @@ def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
     assert Engine(settings, "x = 1\n", shortcuts=False).dispatch
 
 
-def test_checks_with_many_words_are_dispatched_without_a_search():
+def test_checks_with_many_words_are_searched_on_demand():
     prefilter = Prefilter()
-    assert prefilter.add(Needs(tuple("abcde"))) is None
-    assert prefilter.add(Needs(("a", "b"))) == prefilter.add(Needs(("b", "a"))) == 0
+    many = prefilter.add(Needs(tuple("abcde")))
+    few = prefilter.add(Needs(("a", "b")))
+    assert few == prefilter.add(Needs(("b", "a"))) == 1
+    scan = prefilter.scan("e = 1")
+    assert scan.decided(few) is False and scan.decided(many) is None
+    assert scan.answer(many) is True and scan.decided(many) is True
+
+
+def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
+    """BE006 (a call check with many words) alone: its absence leaves a statements-only
+    walk; next to another call check it is dispatched without a search."""
+    from flake8_backend.rules.data.be006_connection_per_request import (
+        check_connection_per_request)
+
+    alone = build_settings({"enable": ["BE006", "BE020"], "disable": ["BE014"]})
+    engine = Engine(alone, "try:\n    x = 1\nexcept:\n    pass\n")
+    assert set(engine.dispatch) == {ast.ExceptHandler} and engine.statements_only
+    engine = Engine(alone, "import sqlite3\ntry:\n    x = 1\nexcept:\n    pass\n")
+    assert ast.Call in engine.dispatch and not engine.statements_only
+    walrus = Engine(alone, "try:\n    (x := 1)\nexcept:\n    pass\n")
+    assert ast.Call in walrus.dispatch and not walrus.statements_only  # `:=`: no search
+    with_calls = build_settings({"enable": ["BE006", "BE014"]})
+    engine = Engine(with_calls, "import requests\nrequests.get(u)\n")
+    assert check_connection_per_request in {
+        func for func, _ in engine.dispatch[ast.Call][0].__self__._gated}
