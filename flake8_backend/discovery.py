@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 # flake8.defaults.EXCLUDE
 DEFAULT_EXCLUDE = (".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox",
@@ -40,11 +40,24 @@ def matches_exclude(path: str, patterns: Sequence[str]) -> bool:
     """flake8's `utils.matches_filename`: the base name or the absolute path matches."""
     if not patterns:
         return False
+    match = _any_of(tuple(patterns))
     basename = os.path.basename(path)
-    if basename not in {".", ".."} and any(fnmatch.fnmatch(basename, p) for p in patterns):
+    if basename not in {".", ".."} and match(os.path.normcase(basename)):
         return True
-    absolute = os.path.abspath(path)
-    return any(fnmatch.fnmatch(absolute, p) for p in patterns)
+    return match(os.path.normcase(os.path.abspath(path))) is not None
+
+
+_ANY_OF: dict[tuple[str, ...], Callable[[str], object]] = {}
+
+
+def _any_of(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """`any(fnmatch.fnmatch(name, p) for p in patterns)` as one compiled regex (names are
+    normcased by the caller, as `fnmatch.fnmatch` does)."""
+    found = _ANY_OF.get(patterns)
+    if found is None:
+        joined = "|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns)
+        found = _ANY_OF[patterns] = re.compile(joined).match
+    return found
 
 
 # -- .gitignore ---------------------------------------------------------------------------
@@ -214,7 +227,7 @@ def expand_paths(paths: Sequence[str], exclude: Sequence[str],
                 joined = os.path.join(root, name)
                 if matches_exclude(joined, exclude):
                     continue
-                if not any(fnmatch.fnmatch(joined, p) for p in FILENAME_PATTERNS):
+                if not _any_of(FILENAME_PATTERNS)(os.path.normcase(joined)):
                     continue
                 if rules and GitIgnore.ignored(joined, False, rules):
                     continue

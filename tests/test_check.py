@@ -436,3 +436,20 @@ def test_gitignore_negation_and_nested_files(tmp_path):
     assert GitIgnore.ignored(str(tmp_path / "keep.py"), False, rules) is False
     assert GitIgnore.ignored(str(tmp_path / "sub" / "keep.py"), False, rules) is True
     assert GitIgnore.ignored(str(tmp_path / "other.py"), False, rules) is True
+
+
+@pytest.mark.parametrize("path", ["a/b.py", "build/x.py", ".git/c.py", "pkg/x.egg/y.py",
+                                  "deep/__pycache__/z.py", "weird[1]/q.py", "Ab.PY", "."])
+def test_exclude_matching_is_flake8s_fnmatch_per_pattern(path):
+    """One compiled regex per pattern list answers as flake8's pattern-by-pattern loop."""
+    import fnmatch
+    import os
+
+    from flake8_backend.discovery import DEFAULT_EXCLUDE, matches_exclude
+
+    for patterns in (DEFAULT_EXCLUDE, ("build", "*.egg", "weird[1]"), ("*.PY",),
+                     (os.path.abspath("deep"),)):
+        base = os.path.basename(path)
+        expected = (base not in {".", ".."} and any(fnmatch.fnmatch(base, p) for p in patterns)
+                    ) or any(fnmatch.fnmatch(os.path.abspath(path), p) for p in patterns)
+        assert matches_exclude(path, patterns) == expected, (path, patterns)
