@@ -60,8 +60,7 @@ def read_source(filename: str) -> str:
         with open(filename, "rb") as handle:
             data = handle.read()
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
+        text = data.decode(_encoding(data))
     except (SyntaxError, UnicodeError, LookupError):
         text = data.decode("latin-1")
     text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
@@ -70,6 +69,17 @@ def read_source(filename: str) -> str:
     elif text[:3] == "\xef\xbb\xbf":
         text = text[3:]
     return text
+
+
+def _encoding(data: bytes) -> str:
+    """`tokenize.detect_encoding`, without its line reader for the usual file: one with no
+    BOM and no `coding` in its first two lines is UTF-8."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    head = data if second < 0 else data[:second]
+    if b"coding" not in head and not data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
 def _syntax_position(exc: BaseException) -> tuple[int, int]:

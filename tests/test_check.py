@@ -453,3 +453,24 @@ def test_exclude_matching_is_flake8s_fnmatch_per_pattern(path):
         expected = (base not in {".", ".."} and any(fnmatch.fnmatch(base, p) for p in patterns)
                     ) or any(fnmatch.fnmatch(os.path.abspath(path), p) for p in patterns)
         assert matches_exclude(path, patterns) == expected, (path, patterns)
+
+
+@pytest.mark.parametrize("data", [
+    b"x = 1\n", b"", b"\n\n# coding: latin-1\n", b"# coding: latin-1\nx = '\xe9'\n",
+    b"#!/usr/bin/env python\n# -*- coding: cp1252 -*-\n", b"\xef\xbb\xbfx = 1\n",
+    b"x = '\xff'\n", b"# vim: set fileencoding=utf-8 :\n", b"# coding: nonsense\n",
+    b"x = 1\r# coding: latin-1\r",
+])
+def test_read_source_decodes_as_detect_encoding_does(tmp_path, data):
+    """The fast path for files without a cookie or BOM reads what tokenize would."""
+    import io
+    import tokenize
+
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+    try:
+        expected = data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0])
+    except (SyntaxError, UnicodeError, LookupError):
+        expected = data.decode("latin-1")
+    expected = expected.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    assert read_source(str(path)) == expected
