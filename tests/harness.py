@@ -49,6 +49,26 @@ class Fixture:
     def table(self) -> dict:
         return tomllib.loads(self.config_toml) if self.config_toml else {}
 
+    @property
+    def codes(self) -> frozenset[str] | None:
+        """The codes this fixture specifies: those of its name (`be005_be006_...`), of its
+        markers and of its `enable` list. Other rules' findings on it are their own
+        fixtures' business. None (every code) for `clean_*` fixtures and fixtures that
+        name no code: those must stay silent for every rule."""
+        if self.path.name.startswith("clean_"):
+            return None
+        codes = {f"BE{n}" for n in re.findall(r"(?:^|_)be(\d{3})(?=_|$)", self.path.stem)}
+        for hits in (self.expected, self.expected_flake8_only, self.near_misses):
+            codes.update(code for _, code in hits)
+        enabled = self.table.get("enable", [])
+        codes.update(c for c in enabled if isinstance(c, str) and re.fullmatch(r"BE\d{3}", c))
+        return frozenset(codes) or None
+
+    def scoped(self, hits: Hits) -> Hits:
+        """`hits` restricted to the codes this fixture specifies."""
+        codes = self.codes
+        return hits if codes is None else {hit for hit in hits if hit[1] in codes}
+
 
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",")]

@@ -22,6 +22,7 @@ def fixture_in_project(request, tmp_path, monkeypatch):
 
 
 def _check(fixture, hits):
+    hits = fixture.scoped(hits)
     missing = sorted(fixture.expected - hits)
     unexpected = sorted(hits - fixture.expected)
     assert not missing and not unexpected, f"missing={missing} unexpected={unexpected}"
@@ -48,3 +49,12 @@ def test_clean_fixtures_exist_and_expect_nothing():
     assert clean
     for path in clean:
         assert not parse_fixture(path).expected
+
+
+def test_fixtures_are_scoped_to_the_codes_they_name():
+    """A rule fixture answers for its own codes; clean fixtures answer for every rule."""
+    fixture = parse_fixture(FIXTURES / "be005_be006_handlers.py")
+    assert {"BE005", "BE006"} <= fixture.codes
+    assert fixture.scoped({(1, "BE005"), (1, "BE999")}) == {(1, "BE005")}
+    clean = parse_fixture(FIXTURES / "clean_service.py")
+    assert clean.codes is None and clean.scoped({(1, "BE999")}) == {(1, "BE999")}
