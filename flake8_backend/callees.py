@@ -62,13 +62,18 @@ def alias_closure(name: str, aliases: dict[str, set[str]]) -> frozenset[str]:
 class CallDispatcher:
     """Runs, for one module, the Call checks whose callee names accept each call."""
 
-    __slots__ = ("_gated", "_aliases", "_cache")
+    __slots__ = ("_gated", "_aliases", "_cache", "_words", "_scan")
 
     def __init__(self, gated: list[tuple[Callable, Accepts | None]],
-                 aliases: dict[str, set[str]], cache: dict[Any, tuple[Callable, ...]]) -> None:
+                 aliases: dict[str, set[str]], cache: dict[Any, tuple[Callable, ...]],
+                 words: dict[Callable, int] | None = None, scan: Any = None) -> None:
         self._gated = gated  # (check, predicate or None), in registry order
         self._aliases = aliases
         self._cache = cache  # shared by the modules that enable the same checks
+        # checks whose prefilter words were not searched for yet: their index in `scan`,
+        # asked when a call first gets past their gate (then replaced by the answer)
+        self._words: dict[Callable, Any] = words or {}
+        self._scan = scan
 
     def dispatch(self, node: ast.Call, ctx: Any) -> None:
         func = node.func
@@ -86,6 +91,9 @@ class CallDispatcher:
             if len(self._cache) > _MAX_CACHED:  # a bound for long-lived processes (pylsp)
                 self._cache.clear()
             checks = self._cache[key] = self._select(key)
+        words = self._words
+        if words:
+            checks = tuple(check for check in checks if self._present(check))
         try:  # free until a check raises; then each runs alone (see `failures`)
             for check in checks:
                 check(node, ctx)
@@ -93,6 +101,14 @@ class CallDispatcher:
             if raise_errors():
                 raise
             run_each(checks, node, ctx)
+
+    def _present(self, check: Callable) -> bool:
+        """Whether the check's words are in the module (searched for once, when asked)."""
+        answer = self._words.get(check, True)
+        if answer is True or answer is False:
+            return answer
+        answer = self._words[check] = self._scan.answer(answer)
+        return answer
 
     def _select(self, key: Any) -> tuple[Callable, ...]:
         if key is None:

@@ -25,7 +25,7 @@ from flake8_backend.analysis.scope import (
 from flake8_backend.callees import Accepts, CallDispatcher, accepts_for, note_alias
 from flake8_backend.config import default_settings
 from flake8_backend.failures import raise_errors, run_callbacks, run_each
-from flake8_backend.prefilter import Prefilter
+from flake8_backend.prefilter import Prefilter, Scan
 from flake8_backend.registry import CHECKS
 from flake8_backend.rules import load_rules
 from flake8_backend.settings import Settings
@@ -155,18 +155,27 @@ class Engine:
         self.dispatch: dict[type, list[Callable]] = {}
         calls: list[tuple[Callable, Accepts | None]] = []
         plan = _plan_for(settings)
+        scan = plan.prefilter.scan(source) if shortcuts else None
         blocks = False
-        for index, func, node_types, accepts, asks_blocks in _chosen(plan, source, shortcuts):
+        words: dict[Callable, int] = {}  # call checks whose words were not searched for yet
+        for index, func, node_types, accepts, asks_blocks in _chosen(plan, scan, source):
+            if scan is not None and index is not None and scan.decided(index) is False:
+                continue
             blocks = blocks or asks_blocks
+            lazy = scan is not None and index is not None and scan.decided(index) is None
             for node_type in node_types:
                 if node_type is ast.Call:
                     calls.append((func, accepts if shortcuts else None))
+                    if lazy:
+                        words[func] = index
                 else:
-                    self.dispatch.setdefault(node_type, []).append(func)
+                    funcs = self.dispatch.setdefault(node_type, [])
+                    funcs.append(_Gate(func, index, scan, funcs) if lazy else func)
         if calls:
             cache = plan.call_caches.setdefault(
                 (shortcuts, *(func for func, _ in calls)), {})
-            self.dispatch[ast.Call] = [CallDispatcher(calls, self.ctx.aliases, cache).dispatch]
+            self.dispatch[ast.Call] = [CallDispatcher(
+                calls, self.ctx.aliases, cache, words, scan).dispatch]
         self.ctx.enclosing.tracking_blocks = blocks
         self.facts = _FACTS_WITH_BLOCKS if blocks else _FACTS
         self.statements_only = shortcuts and statements_suffice(self.dispatch, source)
@@ -303,34 +312,47 @@ class Engine:
             _note_binding_alias(ctx, name, kind, value, qualname)
 
 
-def _chosen(plan: _Plan, source: str, shortcuts: bool) -> list[tuple]:
-    """The plan's checks that can fire in `source`, in registry order.
+class _Gate:
+    """A check in a dispatch list whose words were not searched for yet: the first node
+    asks, then the gate puts the check (or `_absent`) in its own place in the list."""
 
-    A check with many words is searched for only while the module's expressions may still
-    be spared (no check chosen so far is on an expression node): then its absence saves
-    the walk of every expression; otherwise its call gate is cheaper than the search.
+    __slots__ = ("func", "index", "scan", "funcs")
+
+    def __init__(self, func: Callable, index: int, scan: Scan, funcs: list) -> None:
+        self.func, self.index, self.scan, self.funcs = func, index, scan, funcs
+
+    def __call__(self, node: ast.AST, ctx: ModuleContext) -> None:
+        present = self.scan.answer(self.index)
+        funcs = self.funcs
+        funcs[funcs.index(self)] = self.func if present else _absent
+        if present:
+            self.func(node, ctx)
+
+
+def _absent(node: ast.AST, ctx: ModuleContext) -> None:
+    """A check whose words are not in the module (see `_Gate`)."""
+
+
+def _chosen(plan: _Plan, scan: Scan | None, source: str) -> list[tuple]:
+    """The plan's checks that may fire in `source`, in registry order.
+
+    Checks on expression-level nodes are searched for first, most likely present first,
+    while none is found: when none is, the module's expressions need no walk (see
+    `statements_suffice`). The other answers are left to the first node that asks.
     """
-    if not shortcuts:
+    if scan is None:
         return plan.checks
-    scan = plan.prefilter.scan(source)
-    chosen, deferred = [], []
-    for position, entry in enumerate(plan.checks):
-        index = entry[0]
-        answer = True if index is None else scan.decided(index)
-        if answer is None:
-            deferred.append(position)
-        elif answer:
-            chosen.append(position)
-    if deferred:
-        expressions = ":=" in source or any(
-            not _STATEMENT_LEVEL.issuperset(plan.checks[p][2]) for p in chosen)
-        for position in deferred:
-            entry = plan.checks[position]
-            if expressions or scan.answer(entry[0]):
-                chosen.append(position)
-                expressions = expressions or not _STATEMENT_LEVEL.issuperset(entry[2])
-        chosen.sort()
-    return [plan.checks[p] for p in chosen]
+    expression_checks = [entry for entry in plan.checks if entry[0] is not None
+                         and not _STATEMENT_LEVEL.issuperset(entry[2])]
+    if ":=" in source or any(entry[0] is None and not _STATEMENT_LEVEL.issuperset(entry[2])
+                             for entry in plan.checks):
+        return plan.checks
+    absent = set()
+    for entry in sorted(expression_checks, key=lambda e: plan.prefilter.likelihood(e[0])):
+        if scan.answer(entry[0]):
+            return plan.checks
+        absent.add(id(entry))
+    return [entry for entry in plan.checks if id(entry) not in absent]
 
 
 def statements_suffice(dispatch: dict[type, list[Callable]], source: str) -> bool:

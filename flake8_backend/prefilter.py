@@ -27,11 +27,6 @@ class Prefilter:
     """
 
     __slots__ = ("_index", "_needs", "_inside")
-    # A check with more words than this is searched for only on demand (`Scan.answer`): most
-    # of its words are absent from most files, so an answer costs a full-text search per
-    # absent word, which pays only when "absent" saves more than the check's call gate does
-    # (the engine asks when the answer decides whether a module's expressions are walked).
-    MAX_WORDS = 4
 
     def __init__(self) -> None:
         self._index: dict[tuple[tuple[str, ...], bool], int] = {}
@@ -50,16 +45,15 @@ class Prefilter:
         return index
 
     def scan(self, source: str) -> Scan:
-        """The answers for `source`: those of checks with few words at once, the others
-        when asked."""
+        """The answers for `source`, each searched for when first asked."""
         inside = self._inside
         if inside is None:
             inside = self._inside = self._containment()
-        found = Scan(self._needs, inside, source)
-        for index, (words, _) in enumerate(self._needs):
-            if len(words) <= self.MAX_WORDS:
-                found.answer(index)
-        return found
+        return Scan(self._needs, inside, source)
+
+    def likelihood(self, index: int) -> int:
+        """A sort key putting the words most likely present first (the shortest)."""
+        return min(len(word) for word in self._needs[index][0])
 
     def _containment(self) -> dict[str, tuple[str, ...]]:
         """word -> the shorter words inside it (absent shorter word: absent longer word)."""
@@ -69,7 +63,12 @@ class Prefilter:
 
 
 class Scan:
-    """One module's answers: whether one of a check's words occurs in its text."""
+    """One module's answers: whether one of a check's words occurs in its text.
+
+    An absent word costs a search of the whole text, so answers are searched for only
+    when asked: the engine asks for a check when it first meets a node the check is on
+    (a check on a node type the module lacks costs nothing), and up front only where an
+    answer can spare the walk of every expression."""
 
     __slots__ = ("_needs", "_inside", "_text", "_lower", "_present", "answers")
 
@@ -91,7 +90,7 @@ class Scan:
     __hash__ = None  # type: ignore[assignment]
 
     def decided(self, index: int) -> bool | None:
-        """The answer if it was searched for, else None (see `Prefilter.MAX_WORDS`)."""
+        """The answer if it was searched for, else None."""
         return self.answers[index]
 
     def answer(self, index: int) -> bool:

@@ -115,21 +115,34 @@ def test_every_check_declares_what_it_can_fire_on():
 def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
     """Guards the comparison above: `shortcuts=False` must really bypass both shortcuts."""
 
-    # rules whose checks all have a few words (the others are left to the call gate)
-    settings = build_settings({"disable": ["BE001", "BE002", "BE003", "BE004", "BE005",
-                                           "BE006"]})
-    assert Engine(settings, "x = 1\n").dispatch == {}
-    assert Engine(settings, "x = 1\n", shortcuts=False).dispatch
+    from flake8_backend.engine import _absent, _Gate
+
+    settings = build_settings({"enable": ["BE"]})
+    source = "x = 1\n"
+    engine = Engine(settings, source)
+    engine.run(ast.parse(source))  # the Assign checks asked: their words are absent
+    assert ast.Call not in engine.dispatch  # no call check's words: expressions not walked
+    assert engine.statements_only
+    assigned = engine.dispatch[ast.Assign]
+    assert assigned and all(func is _absent for func in assigned)
+    assert all(isinstance(func, _Gate) or func is _absent
+               for funcs in engine.dispatch.values() for func in funcs)
+    off = Engine(settings, source, shortcuts=False)
+    assert ast.Call in off.dispatch and not off.statements_only
+    assert off.dispatch[ast.Assign] and not any(
+        isinstance(func, _Gate) or func is _absent
+        for funcs in off.dispatch.values() for func in funcs)
 
 
-def test_checks_with_many_words_are_searched_on_demand():
+def test_words_are_searched_on_demand():
     prefilter = Prefilter()
     many = prefilter.add(Needs(tuple("abcde")))
     few = prefilter.add(Needs(("a", "b")))
     assert few == prefilter.add(Needs(("b", "a"))) == 1
     scan = prefilter.scan("e = 1")
-    assert scan.decided(few) is False and scan.decided(many) is None
+    assert scan.decided(few) is None and scan.decided(many) is None  # nothing searched yet
     assert scan.answer(many) is True and scan.decided(many) is True
+    assert scan.answer(few) is False and scan.decided(few) is False
 
 
 def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
@@ -149,6 +162,7 @@ def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
     walrus = Engine(alone, "try:\n    (x := 1)\nexcept:\n    pass\n")
     assert ast.Call in walrus.dispatch and not walrus.statements_only  # `:=`: no search
     with_calls = build_settings({"enable": ["BE006", "BE014"]})
-    engine = Engine(with_calls, "import requests\nrequests.get(u)\n")
-    assert check_connection_per_request in {
-        func for func, _ in engine.dispatch[ast.Call][0].__self__._gated}
+    engine = Engine(with_calls, "import requests\n(r := requests.get(u))\n")
+    dispatcher = engine.dispatch[ast.Call][0].__self__
+    assert check_connection_per_request in {func for func, _ in dispatcher._gated}
+    assert isinstance(dispatcher._words[check_connection_per_request], int)  # not searched
