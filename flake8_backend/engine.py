@@ -109,7 +109,8 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "checks", "call_caches", "prefilter")
+    __slots__ = ("settings", "checks", "call_caches", "prefilter", "expression_checks",
+                 "statement_checks")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -127,6 +128,13 @@ class _Plan:
                                 accepts_for(callees, settings), check.blocks))
         # callee name -> Call checks to run, per set of Call checks a module enables
         self.call_caches: dict[tuple[Callable, ...], dict] = {}
+        # checks on expression-level nodes, most likely present first (see `_chosen`); None
+        # when one of them has no words (then every module's expressions are walked)
+        expression = [entry for entry in self.checks
+                      if not _STATEMENT_LEVEL.issuperset(entry[2])]
+        self.expression_checks = None if any(entry[0] is None for entry in expression) else \
+            sorted(expression, key=lambda entry: self.prefilter.likelihood(entry[0]))
+        self.statement_checks = [entry for entry in self.checks if entry not in expression]
 
 
 _PLAN: list[_Plan] = []  # the last plan: a run lints every file with the same settings
@@ -340,19 +348,12 @@ def _chosen(plan: _Plan, scan: Scan | None, source: str) -> list[tuple]:
     while none is found: when none is, the module's expressions need no walk (see
     `statements_suffice`). The other answers are left to the first node that asks.
     """
-    if scan is None:
+    if scan is None or plan.expression_checks is None or ":=" in source:
         return plan.checks
-    expression_checks = [entry for entry in plan.checks if entry[0] is not None
-                         and not _STATEMENT_LEVEL.issuperset(entry[2])]
-    if ":=" in source or any(entry[0] is None and not _STATEMENT_LEVEL.issuperset(entry[2])
-                             for entry in plan.checks):
-        return plan.checks
-    absent = set()
-    for entry in sorted(expression_checks, key=lambda e: plan.prefilter.likelihood(e[0])):
+    for entry in plan.expression_checks:
         if scan.answer(entry[0]):
             return plan.checks
-        absent.add(id(entry))
-    return [entry for entry in plan.checks if id(entry) not in absent]
+    return plan.statement_checks
 
 
 def statements_suffice(dispatch: dict[type, list[Callable]], source: str) -> bool:
