@@ -109,32 +109,41 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "checks", "call_caches", "prefilter", "expression_checks",
-                 "statement_checks")
+    __slots__ = ("settings", "prefilter", "by_type", "gated", "call_words", "call_caches",
+                 "expression_words", "block_words")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # (prefilter index or None for always, function, node types, callee predicate or
-        # None, asks about blocks), in registry order
-        self.checks: list[tuple[int | None, Callable, tuple[type, ...], Accepts | None,
-                                bool]] = []
         self.prefilter = Prefilter()
+        # node type -> (check, prefilter index or None for always), in registry order
+        self.by_type: dict[type, list[tuple[Callable, int | None]]] = {}
+        self.gated: dict[bool, list[tuple[Callable, Accepts | None]]] = {True: [], False: []}
+        self.call_words: dict[Callable, int] = {}  # call check -> its prefilter index
+        expression: list[int | None] = []
+        self.block_words: list[int | None] = []  # checks asking about blocks
         for check in CHECKS:
             if not any(rule.code in settings.enabled for rule in check.rules):
                 continue
             needs, callees = check.resolved(settings)
-            index = self.prefilter.add(needs) if needs is not None else None  # None: always
-            self.checks.append((index, check.func, check.node_types,
-                                accepts_for(callees, settings), check.blocks))
-        # callee name -> Call checks to run, per set of Call checks a module enables
-        self.call_caches: dict[tuple[Callable, ...], dict] = {}
-        # checks on expression-level nodes, most likely present first (see `_chosen`); None
-        # when one of them has no words (then every module's expressions are walked)
-        expression = [entry for entry in self.checks
-                      if not _STATEMENT_LEVEL.issuperset(entry[2])]
-        self.expression_checks = None if any(entry[0] is None for entry in expression) else \
-            sorted(expression, key=lambda entry: self.prefilter.likelihood(entry[0]))
-        self.statement_checks = [entry for entry in self.checks if entry not in expression]
+            index = self.prefilter.add(needs) if needs is not None else None
+            if not _STATEMENT_LEVEL.issuperset(check.node_types):
+                expression.append(index)
+            if check.blocks:
+                self.block_words.append(index)
+            for node_type in check.node_types:
+                if node_type is ast.Call:
+                    self.gated[True].append((check.func, accepts_for(callees, settings)))
+                    self.gated[False].append((check.func, None))
+                    if index is not None:
+                        self.call_words[check.func] = index
+                else:
+                    self.by_type.setdefault(node_type, []).append((check.func, index))
+        # callee name -> Call checks to run (shortcuts on, off)
+        self.call_caches: dict[bool, dict] = {True: {}, False: {}}
+        # the words of the checks on expression-level nodes, most likely present first; None
+        # when one of them has none (then every module's expressions are walked)
+        self.expression_words = None if None in expression else sorted(
+            set(expression), key=self.prefilter.likelihood)
 
 
 _PLAN: list[_Plan] = []  # the last plan: a run lints every file with the same settings
@@ -160,33 +169,37 @@ class Engine:
                  shortcuts: bool = True) -> None:
         load_rules()
         self.ctx = ModuleContext(source, settings, filename)
-        self.dispatch: dict[type, list[Callable]] = {}
-        calls: list[tuple[Callable, Accepts | None]] = []
         plan = _plan_for(settings)
-        scan = plan.prefilter.scan(source) if shortcuts else None
-        blocks = False
-        words: dict[Callable, int] = {}  # call checks whose words were not searched for yet
-        for index, func, node_types, accepts, asks_blocks in _chosen(plan, scan, source):
-            if scan is not None and index is not None and scan.decided(index) is False:
-                continue
-            blocks = blocks or asks_blocks
-            lazy = scan is not None and index is not None and scan.decided(index) is None
-            for node_type in node_types:
-                if node_type is ast.Call:
-                    calls.append((func, accepts if shortcuts else None))
-                    if lazy:
-                        words[func] = index
-                else:
-                    funcs = self.dispatch.setdefault(node_type, [])
-                    funcs.append(_Gate(func, index, scan, funcs) if lazy else func)
-        if calls:
-            cache = plan.call_caches.setdefault(
-                (shortcuts, *(func for func, _ in calls)), {})
-            self.dispatch[ast.Call] = [CallDispatcher(
-                calls, self.ctx.aliases, cache, words, scan).dispatch]
+        scan = self.scan = plan.prefilter.scan(source) if shortcuts else None
+        self.statements_only = scan is not None and statements_suffice(plan, scan, source)
+        # node type -> candidate checks; each type's checks are asked for their words when
+        # the walk first meets a node of that type (see `funcs_for`)
+        self.dispatch: dict[type, list[tuple[Callable, int | None]]] = {
+            node_type: entries for node_type, entries in plan.by_type.items()
+            if not self.statements_only or node_type in _STATEMENT_LEVEL}
+        if plan.gated[True] and not self.statements_only:
+            self.dispatch[ast.Call] = [(CallDispatcher(
+                plan.gated[shortcuts], self.ctx.aliases, plan.call_caches[shortcuts],
+                dict(plan.call_words) if shortcuts else None, scan).dispatch, None)]
+        self.funcs: dict[type, list[Callable] | None] = {}
+        for node_type in _LEAVES.union(_PASS_THROUGH).intersection(self.dispatch):
+            self.funcs_for(node_type)  # decided now: the walk skips such nodes if no check is
+        if self.statements_only and not any(map(self.funcs_for, list(self.dispatch))):
+            self.dispatch = {}  # nothing can fire: no walk
+        blocks = any(index is None or scan is None or scan.answer(index)
+                     for index in plan.block_words)
         self.ctx.enclosing.tracking_blocks = blocks
         self.facts = _FACTS_WITH_BLOCKS if blocks else _FACTS
-        self.statements_only = shortcuts and statements_suffice(self.dispatch, source)
+
+    def funcs_for(self, node_type: type) -> list[Callable] | None:
+        """The checks to run on nodes of this type: those whose words are in the module."""
+        if node_type in self.funcs:
+            return self.funcs[node_type]
+        scan = self.scan
+        funcs = [func for func, index in self.dispatch.get(node_type, ())
+                 if index is None or scan is None or scan.answer(index)] or None
+        self.funcs[node_type] = funcs
+        return funcs
 
     def run(self, tree: ast.AST) -> list[Finding]:
         if not self.dispatch or not isinstance(tree, ast.Module):
@@ -230,7 +243,9 @@ class Engine:
         facts = self.facts
         blocks = ctx.blocks
         statements_only = self.statements_only
-        route = (_STATEMENT_ROUTES if statements_only else _routes(frozenset(dispatch))).get
+        funcs_for = self.funcs_for
+        wanted = frozenset(cls for cls in dispatch if cls not in self.funcs or self.funcs[cls])
+        route = (_STATEMENT_ROUTES if statements_only else _routes(wanted)).get
         stmt_classes = _STMT_CLASSES
         table: dict[type, tuple] = {}
         marker = _Marker
@@ -247,7 +262,7 @@ class Engine:
                 if statements_only and cls not in _STATEMENT_LEVEL:
                     entry = table[cls] = (None, None, None, False)  # pushed by a fact: skipped
                 else:
-                    entry = table[cls] = (facts.get(cls), dispatch.get(cls), *_children_of(cls))
+                    entry = table[cls] = (facts.get(cls), funcs_for(cls), *_children_of(cls))
             fact, funcs, children, several = entry
             done = fact is not None and fact(self, node, push)
             if funcs is not None:
@@ -320,54 +335,20 @@ class Engine:
             _note_binding_alias(ctx, name, kind, value, qualname)
 
 
-class _Gate:
-    """A check in a dispatch list whose words were not searched for yet: the first node
-    asks, then the gate puts the check (or `_absent`) in its own place in the list."""
-
-    __slots__ = ("func", "index", "scan", "funcs")
-
-    def __init__(self, func: Callable, index: int, scan: Scan, funcs: list) -> None:
-        self.func, self.index, self.scan, self.funcs = func, index, scan, funcs
-
-    def __call__(self, node: ast.AST, ctx: ModuleContext) -> None:
-        present = self.scan.answer(self.index)
-        funcs = self.funcs
-        funcs[funcs.index(self)] = self.func if present else _absent
-        if present:
-            self.func(node, ctx)
-
-
-def _absent(node: ast.AST, ctx: ModuleContext) -> None:
-    """A check whose words are not in the module (see `_Gate`)."""
-
-
-def _chosen(plan: _Plan, scan: Scan | None, source: str) -> list[tuple]:
-    """The plan's checks that may fire in `source`, in registry order.
-
-    Checks on expression-level nodes are searched for first, most likely present first,
-    while none is found: when none is, the module's expressions need no walk (see
-    `statements_suffice`). The other answers are left to the first node that asks.
-    """
-    if scan is None or plan.expression_checks is None or ":=" in source:
-        return plan.checks
-    for entry in plan.expression_checks:
-        if scan.answer(entry[0]):
-            return plan.checks
-    return plan.statement_checks
-
-
-def statements_suffice(dispatch: dict[type, list[Callable]], source: str) -> bool:
+def statements_suffice(plan: _Plan, scan: Scan, source: str) -> bool:
     """Whether walking statements alone gives every check what the full walk gives it.
 
-    True when every check this module runs is on a statement-level node (a statement, an
-    `except` handler, a `case`) and the text has no `:=`. A check runs at its node before
-    the node's expressions are walked, so the facts it can see come from earlier
-    statements; what expressions add to those is the scope of each lambda and
-    comprehension (visible only inside it) and walrus bindings (visible after it), and
-    the text rules out the walrus. `Engine(..., shortcuts=False)` walks everything; tests
-    compare the two.
+    True when no check on an expression-level node can fire (none of their words is in
+    the text: searched for most likely first, stopping at the first found) and the text
+    has no `:=`. A check runs at its node before the node's expressions are walked, so
+    the facts it can see come from earlier statements; what expressions add to those is
+    the scope of each lambda and comprehension (visible only inside it) and walrus
+    bindings (visible after it), ruled out by the text. `Engine(..., shortcuts=False)`
+    walks everything; tests compare the two.
     """
-    return ":=" not in source and all(cls in _STATEMENT_LEVEL for cls in dispatch)
+    if plan.expression_words is None or ":=" in source:
+        return False
+    return not any(map(scan.answer, plan.expression_words))
 
 
 def _note_binding_alias(ctx: ModuleContext, name: str, kind: str, value: ast.AST | None,

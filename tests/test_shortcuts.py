@@ -115,23 +115,26 @@ def test_every_check_declares_what_it_can_fire_on():
 def test_turning_shortcuts_off_dispatches_checks_whose_words_are_absent():
     """Guards the comparison above: `shortcuts=False` must really bypass both shortcuts."""
 
-    from flake8_backend.engine import _absent, _Gate
-
     settings = build_settings({"enable": ["BE"]})
     source = "x = 1\n"
     engine = Engine(settings, source)
-    engine.run(ast.parse(source))  # the Assign checks asked: their words are absent
     assert ast.Call not in engine.dispatch  # no call check's words: expressions not walked
-    assert engine.statements_only
-    assigned = engine.dispatch[ast.Assign]
-    assert assigned and all(func is _absent for func in assigned)
-    assert all(isinstance(func, _Gate) or func is _absent
-               for funcs in engine.dispatch.values() for func in funcs)
+    assert engine.statements_only and engine.dispatch == {}  # nor anything else
     off = Engine(settings, source, shortcuts=False)
     assert ast.Call in off.dispatch and not off.statements_only
-    assert off.dispatch[ast.Assign] and not any(
-        isinstance(func, _Gate) or func is _absent
-        for funcs in off.dispatch.values() for func in funcs)
+    assert off.funcs_for(ast.Assign) == [func for func, _ in off.dispatch[ast.Assign]]
+
+
+def test_a_node_types_checks_are_asked_for_their_words_when_first_met():
+    settings = build_settings({"enable": ["BE"]})
+    source = "import requests\nrequests.get(u)\nx = 1\n"
+    engine = Engine(settings, source)
+    assert not engine.statements_only
+    assert ast.ClassDef not in engine.funcs  # not met yet: no word searched for it
+    engine.funcs_for(ast.ClassDef)
+    candidates = [func for func, _ in engine.dispatch[ast.ClassDef]]
+    assert engine.funcs[ast.ClassDef] is None or set(engine.funcs[ast.ClassDef]) < set(
+        candidates)
 
 
 def test_words_are_searched_on_demand():
@@ -163,6 +166,6 @@ def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
     assert ast.Call in walrus.dispatch and not walrus.statements_only  # `:=`: no search
     with_calls = build_settings({"enable": ["BE006", "BE014"]})
     engine = Engine(with_calls, "import requests\n(r := requests.get(u))\n")
-    dispatcher = engine.dispatch[ast.Call][0].__self__
+    dispatcher = engine.dispatch[ast.Call][0][0].__self__
     assert check_connection_per_request in {func for func, _ in dispatcher._gated}
     assert isinstance(dispatcher._words[check_connection_per_request], int)  # not searched
