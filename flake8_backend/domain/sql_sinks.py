@@ -749,9 +749,12 @@ def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
     """Calls where a statement uses a value (`f(...)`, `x = f(...)`, `return f(...)`,
     `for row in f(...)`, `with f(...)`, awaited or inside one other call:
     `list(self.query_iter(q))`) that may reach a function or method of this module."""
+    flow = ctx.cached(SqlFlow)
+    if flow.excluded or flow._may_wrap is False:
+        return  # decided at the module's first statement: no wrapper can exist here
     calls = _statement_calls(stmt)
     if calls:
-        ctx.cached(SqlFlow).local_calls(stmt, calls)
+        flow.local_calls(stmt, calls)
 
 
 def sql_flow(ctx: ModuleContext) -> SqlFlow:
