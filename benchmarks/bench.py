@@ -182,6 +182,42 @@ def time_engine(sources: list[Source], settings: Any, repeat: int) -> dict[str, 
     }
 
 
+def time_rules(sources: list[Source], repeat: int) -> dict[str, Any]:
+    """Each rule alone: engine time over ast.parse time of the same files (trees parsed
+    beforehand, fastest of `repeat`). What a rule costs beyond the shared walk is its
+    figure minus the cheapest rule's; the sum over rules bounds the all-rules figure."""
+    from flake8_backend.config import build_settings
+    from flake8_backend.engine import lint_tree
+    from flake8_backend.rules import load_rules
+
+    trees = []
+    for name, text in sources:
+        try:
+            trees.append((ast.parse(text, name), text, name))
+        except (SyntaxError, ValueError):
+            continue
+
+    def fastest(func: Callable[[], object]) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            gc.collect()
+            t0 = time.process_time()
+            func()
+            best = min(best, time.process_time() - t0)
+        return best
+
+    parse = fastest(lambda: [ast.parse(text, name) for _, text, name in trees])
+    codes = sorted(load_rules())
+    result = {}
+    for code in codes:
+        settings = build_settings({"enable": [code], "disable": [c for c in codes if c != code]},
+                                  "bench")
+        seconds = fastest(lambda: [lint_tree(tree, text, settings, name)
+                                   for tree, text, name in trees])
+        result[code] = seconds / parse
+    return {"parse_s": parse, "alone": result}
+
+
 def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -693,12 +729,20 @@ def print_report(fig: dict[str, Any]) -> None:
               f"{verdict(s['large_small'], TARGETS['scaling'])}   (large/medium "
               f"{s['large_medium']:.3f}, large/small per node {s['large_small_per_node']:.3f})")
         print(f"  {cells}")
+    if "rules" in fig:
+        alone = fig["rules"]["alone"]
+        floor = min(alone.values())
+        print(f"{'each rule alone / ast.parse':<34}  (the cheapest, {floor:.3f}, is mostly the "
+              "shared walk; beyond it:)")
+        for code, ratio in sorted(alone.items(), key=lambda item: -item[1]):
+            print(f"  {code}  {ratio:.3f}  +{ratio - floor:.3f}")
     print(f"wall time of this benchmark: {fig['wall_s']:.0f} s")
 
 
 # -- CLI ------------------------------------------------------------------------------
-SECTIONS = ("engine", "flake8", "pylint", "scaling", "check", "instructions")
-DEFAULT_SECTIONS = ("engine", "flake8", "pylint", "scaling", "check")  # instructions: opt-in
+SECTIONS = ("engine", "flake8", "pylint", "scaling", "check", "instructions", "rules")
+# opt-in: instructions (slow, under callgrind) and rules (each rule's own cost)
+DEFAULT_SECTIONS = ("engine", "flake8", "pylint", "scaling", "check")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -766,6 +810,8 @@ def run_sections(args: argparse.Namespace, work: Path, frozen: Path) -> dict[str
             evenly_spaced(paths, args.instruction_files), work, env)
     if "scaling" in args.only:
         fig["scaling"] = time_scaling(sources, settings, args.repeat)
+    if "rules" in args.only:
+        fig["rules"] = time_rules(sources, args.repeat)
     fig["load_after"] = os.getloadavg()[0]
     return fig
 
