@@ -13,7 +13,6 @@ prefilter on and off over every fixture, a corpus sample and generated modules.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from flake8_backend.registry import Needs
@@ -31,14 +30,13 @@ class Prefilter:
 
     def __init__(self) -> None:
         self._index: dict[tuple[tuple[str, ...], bool], int] = {}
-        self._needs: list[tuple[tuple[str, ...], bool, bool]] = []
+        self._needs: list[tuple[tuple[str, ...], bool]] = []
         self._inside: dict[str, tuple[str, ...]] | None = None
 
     def add(self, needs: Needs) -> int:
         """Register one check's words: the index of its answer in a `Scan`."""
         words = {w.lower() for w in needs.words} if needs.ignore_case else set(needs.words)
-        key = (tuple(sorted(words, key=lambda w: (len(w), w))), needs.ignore_case,
-               needs.whole and all(_WORD.fullmatch(w) for w in words))
+        key = (tuple(sorted(words, key=lambda w: (len(w), w))), needs.ignore_case)
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(self._needs)
@@ -59,7 +57,7 @@ class Prefilter:
 
     def _containment(self) -> dict[str, tuple[str, ...]]:
         """word -> the shorter words inside it (absent shorter word: absent longer word)."""
-        words = {word for needed, _, _ in self._needs for word in needed}
+        words = {word for needed, _ in self._needs for word in needed}
         return {word: tuple(other for other in words if other != word and other in word)
                 for word in words}
 
@@ -67,25 +65,20 @@ class Prefilter:
 class Scan:
     """One module's answers: whether one of a check's words occurs in its text.
 
-    Answers are searched for only when asked: the engine asks for a check when the walk
-    first meets a node the check is on, and up front only where an answer can spare the
-    walk of every expression. The text's identifiers are collected once, on the first
-    question: a whole-identifier word is then one set lookup, and another word made of
-    identifier characters is searched for among the distinct identifiers (an occurrence
-    of it in the text lies inside one); other words are searched for in the text.
-    """
+    An absent word costs a search of the whole text, so answers are searched for only
+    when asked: the engine asks for a check when it first meets a node the check is on
+    (a check on a node type the module lacks costs nothing), and up front only where an
+    answer can spare the walk of every expression."""
 
-    __slots__ = ("_needs", "_inside", "_text", "_tokens", "_vocab", "_present", "answers")
+    __slots__ = ("_needs", "_inside", "_text", "_lower", "_present", "answers")
 
-    def __init__(self, needs: list[tuple[tuple[str, ...], bool, bool]],
+    def __init__(self, needs: list[tuple[tuple[str, ...], bool]],
                  inside: dict[str, tuple[str, ...]], source: str) -> None:
         self._needs = needs
         self._inside = inside
         self._text = source if source.isascii() else unicodedata.normalize("NFKC", source)
-        self._tokens: dict[bool, frozenset[str]] = {}  # ignore case -> distinct identifiers
-        self._vocab: dict[bool, str] = {}  # ignore case -> distinct identifiers, one per line
-        # (word, ignore case, as a whole identifier) -> found
-        self._present: dict[tuple[str, bool, bool], bool] = {}
+        self._lower: str | None = None
+        self._present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
         self.answers: list[bool | None] = [None] * len(needs)  # None: not searched yet
 
     def __getitem__(self, index: int) -> bool:
@@ -104,45 +97,24 @@ class Scan:
         found = self.answers[index]
         if found is not None:
             return found
-        words, ignore_case, whole = self._needs[index]
+        words, ignore_case = self._needs[index]
+        if ignore_case:
+            if self._lower is None:
+                self._lower = self._text.lower()
+            haystack, prefix = self._lower, "\0"
+        else:
+            haystack, prefix = self._text, ""
         present = self._present
         found = False
         for word in words:
-            key = (word, ignore_case, whole)
+            key = prefix + word
             hit = present.get(key)
             if hit is None:
-                if any(present.get((shorter, ignore_case, False)) is False
-                       for shorter in self._inside[word]):
-                    hit = False  # a shorter word inside it is nowhere in the text
-                elif whole:
-                    hit = word in self._identifiers(ignore_case)
-                elif _WORD.fullmatch(word):
-                    hit = word in self._distinct(ignore_case)
-                else:
-                    hit = word in (self._text.lower() if ignore_case else self._text)
+                hit = not any(present.get(prefix + shorter) is False
+                              for shorter in self._inside[word]) and word in haystack
                 present[key] = hit
             if hit:
                 found = True
                 break
         self.answers[index] = found
         return found
-
-    def _identifiers(self, ignore_case: bool) -> frozenset[str]:
-        tokens = self._tokens.get(ignore_case)
-        if tokens is None:
-            tokens = self._tokens.get(False)
-            if tokens is None:
-                tokens = self._tokens[False] = frozenset(_WORDS.findall(self._text))
-            if ignore_case:
-                tokens = self._tokens[True] = frozenset(t.lower() for t in tokens)
-        return tokens
-
-    def _distinct(self, ignore_case: bool) -> str:
-        vocab = self._vocab.get(ignore_case)
-        if vocab is None:
-            vocab = self._vocab[ignore_case] = "\n".join(self._identifiers(ignore_case))
-        return vocab
-
-
-_WORD = re.compile(r"\w+")
-_WORDS = re.compile(r"\w+")

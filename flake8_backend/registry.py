@@ -103,23 +103,20 @@ class Callees(NamedTuple):
     def words(self) -> Needs:
         """Words of which at least one occurs in every module where the check can fire."""
         if self.modules is not None:
-            return Needs(tuple(sorted(self.modules)), whole=True)
+            return Needs(tuple(sorted(self.modules)))
         roots = {q.lstrip(".").split(".", 1)[0] for q in self.qualnames}
-        return Needs(tuple(sorted(self.names | roots)), whole=True)
+        return Needs(tuple(sorted(self.names | roots)))
 
 
 class Needs(NamedTuple):
     """Prefilter words of a check on other nodes: it can fire only where one occurs.
 
     Compared after NFKC normalisation (how Python reads identifiers), and without case
-    when `ignore_case` (for checks matching names case-insensitively). `whole`: each word
-    occurs as a whole identifier wherever the check can fire (a callee's name at the call
-    or its alias, a module's name in its import), not only inside a longer one.
+    when `ignore_case` (for checks matching names case-insensitively).
     """
 
     words: tuple[str, ...]
     ignore_case: bool = False
-    whole: bool = False
 
 
 CalleesSpec = Union[Callees, Callable[[Any], Callees]]

@@ -74,9 +74,9 @@ def test_accepts_for_callees_and_settings_functions():
 
 def test_callees_words_come_from_names_qualname_roots_or_modules():
     spec = Callees(names=frozenset({"execute"}), qualnames=frozenset({"sqlalchemy.text"}))
-    assert spec.words() == Needs(("execute", "sqlalchemy"), whole=True)
+    assert spec.words() == Needs(("execute", "sqlalchemy"))
     assert Callees(names=frozenset({"get"}), modules=("requests",)).words() == Needs(
-        ("requests",), whole=True)
+        ("requests",))
 
 
 def test_callees_only_on_call_checks_and_not_with_needs():

@@ -169,16 +169,3 @@ def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
     dispatcher = engine.dispatch[ast.Call][0][0].__self__
     assert check_connection_per_request in {func for func, _ in dispatcher._gated}
     assert isinstance(dispatcher._words[check_connection_per_request], int)  # not searched
-
-
-def test_whole_identifier_words_and_substring_words():
-    """A callee's name is looked up among the identifiers; a declared word is found
-    inside one; a shorter word's absence as an identifier says nothing of longer ones."""
-    prefilter = Prefilter()
-    whole = prefilter.add(Needs(("psycopg", "psycopg2"), whole=True))
-    inside = prefilter.add(Needs(("sql",), ignore_case=True))
-    odd = prefilter.add(Needs(("://",)))
-    scan = prefilter.scan("import psycopg2\nx = MySQLdb.connect('http://h')\n")
-    assert scan[whole] and scan[inside] and scan[odd]
-    scan = prefilter.scan("import psycopg2x\n")
-    assert not scan[whole] and not scan[inside] and not scan[odd]
