@@ -62,7 +62,7 @@ def alias_closure(name: str, aliases: dict[str, set[str]]) -> frozenset[str]:
 class CallDispatcher:
     """Runs, for one module, the Call checks whose callee names accept each call."""
 
-    __slots__ = ("_gated", "_aliases", "_cache", "_words", "_scan")
+    __slots__ = ("_gated", "_aliases", "_cache", "_words", "_scan", "_local")
 
     def __init__(self, gated: list[tuple[Callable, Accepts | None]],
                  aliases: dict[str, set[str]], cache: dict[Any, tuple[Callable, ...]],
@@ -74,6 +74,7 @@ class CallDispatcher:
         # asked when a call first gets past their gate (then replaced by the answer)
         self._words: dict[Callable, Any] = words or {}
         self._scan = scan
+        self._local: dict[Any, tuple[Callable, ...]] = {}  # this module's answer per callee
 
     def dispatch(self, node: ast.Call, ctx: Any) -> None:
         func = node.func
@@ -86,14 +87,16 @@ class CallDispatcher:
                 key = alias_closure(key, self._aliases)
         else:
             key = None  # `f()()`, `handlers[name]()`: only ungated checks
-        checks = self._cache.get(key)
+        checks = self._local.get(key)
         if checks is None:
-            if len(self._cache) > _MAX_CACHED:  # a bound for long-lived processes (pylsp)
-                self._cache.clear()
-            checks = self._cache[key] = self._select(key)
-        words = self._words
-        if words:
-            checks = tuple(check for check in checks if self._present(check))
+            checks = self._cache.get(key)
+            if checks is None:
+                if len(self._cache) > _MAX_CACHED:  # a bound for long-lived processes (pylsp)
+                    self._cache.clear()
+                checks = self._cache[key] = self._select(key)
+            if self._words:  # keep the checks whose words are in this module
+                checks = tuple(check for check in checks if self._present(check))
+            self._local[key] = checks
         try:  # free until a check raises; then each runs alone (see `failures`)
             for check in checks:
                 check(node, ctx)
