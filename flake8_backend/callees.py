@@ -70,9 +70,9 @@ class CallDispatcher:
         self._gated = gated  # (check, predicate or None), in registry order
         self._aliases = aliases
         self._cache = cache  # shared by the modules that enable the same checks
-        # checks whose prefilter words were not searched for yet: their index in `scan`,
-        # asked when a call first gets past their gate (then replaced by the answer)
-        self._words: dict[Callable, Any] = words or {}
+        # checks with prefilter words: their index in `scan` (which keeps each answer),
+        # asked when a call first gets past their gate
+        self._words: dict[Callable, int] = words or {}
         self._scan = scan
         self._local: dict[Any, tuple[Callable, ...]] = {}  # this module's answer per callee
 
@@ -107,11 +107,8 @@ class CallDispatcher:
 
     def _present(self, check: Callable) -> bool:
         """Whether the check's words are in the module (searched for once, when asked)."""
-        answer = self._words.get(check, True)
-        if answer is True or answer is False:
-            return answer
-        answer = self._words[check] = self._scan.answer(answer)
-        return answer
+        index = self._words.get(check)
+        return index is None or self._scan.answer(index)
 
     def _select(self, key: Any) -> tuple[Callable, ...]:
         if key is None:

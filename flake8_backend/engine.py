@@ -59,6 +59,7 @@ _PASS_THROUGH = {cls: operator.attrgetter(field) for cls, field in (
     (ast.Await, "value"), (ast.UnaryOp, "operand"), (ast.Return, "value"),
     (ast.Yield, "value"), (ast.YieldFrom, "value"))}
 _ROUTES: dict[frozenset, dict[type, object]] = {}
+_SKIPPABLE = _LEAVES.union(_PASS_THROUGH)  # decided up front (see `Engine.__init__`)
 
 
 def _routes(dispatched: frozenset) -> dict[type, object]:
@@ -180,9 +181,9 @@ class Engine:
         if plan.gated[True] and not self.statements_only:
             self.dispatch[ast.Call] = [(CallDispatcher(
                 plan.gated[shortcuts], self.ctx.aliases, plan.call_caches[shortcuts],
-                dict(plan.call_words) if shortcuts else None, scan).dispatch, None)]
+                plan.call_words if shortcuts else None, scan).dispatch, None)]
         self.funcs: dict[type, list[Callable] | None] = {}
-        for node_type in _LEAVES.union(_PASS_THROUGH).intersection(self.dispatch):
+        for node_type in _SKIPPABLE.intersection(self.dispatch):
             self.funcs_for(node_type)  # decided now: the walk skips such nodes if no check is
         if self.statements_only and not any(map(self.funcs_for, list(self.dispatch))):
             self.dispatch = {}  # nothing can fire: no walk
