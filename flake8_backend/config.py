@@ -14,7 +14,6 @@ reported in files matching a glob) and `extend-exclude` (`check` only).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -67,6 +66,8 @@ def native_options() -> dict[str, Option]:
 
 def did_you_mean(word: str, candidates: Any, cutoff: float = 0.6) -> str:
     """`; did you mean 'x'?` for the nearest candidate, else ''."""
+    import difflib  # only for a mistake: not worth its import on every run
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -104,6 +105,8 @@ def find_pyproject(start: Path | None = None) -> Path | None:
 
 
 def _near_tables(tool: Mapping[str, Any]) -> list[str]:
+    import difflib  # only when `[tool]` has other tables
+
     def squash(name: str) -> str:
         return re.sub(r"[-_. ]", "", name.lower())
 
