@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import os
 import sys
 from typing import Any, Iterator
@@ -97,7 +98,13 @@ class Flake8Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         settings = self.settings or load_settings()
         source = "".join(self.lines)
-        findings = lint_tree_safely(self.tree, source, settings, self.filename)
+        collecting = gc.isenabled()
+        gc.disable()  # our tables are freed by reference counting (`Engine.release`); the
+        try:  # collector would otherwise also walk flake8's own objects while they grow
+            findings = lint_tree_safely(self.tree, source, settings, self.filename)
+        finally:
+            if collecting:
+                gc.enable()
         if findings and self.filter is not None and self.filter.active:
             findings = self.filter.apply(findings, self.lines, self.filename)
         for finding in findings:
