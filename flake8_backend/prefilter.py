@@ -81,19 +81,8 @@ class Scan:
         self._present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
         self.answers: list[bool | None] = [None] * len(needs)  # None: not searched yet
 
-    def __getitem__(self, index: int) -> bool:
-        return self.answer(index)
-
-    def __eq__(self, other: object) -> bool:  # tests compare a scan with a list of answers
-        return [self.answer(i) for i in range(len(self.answers))] == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def decided(self, index: int) -> bool | None:
-        """The answer if it was searched for, else None."""
-        return self.answers[index]
-
     def answer(self, index: int) -> bool:
+        """Whether one of the words registered at `index` occurs in the module's text."""
         found = self.answers[index]
         if found is not None:
             return found
