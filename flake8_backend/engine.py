@@ -12,9 +12,11 @@ never imports flake8 or pylint.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import operator
 import sys
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from flake8_backend.analysis.context import Finding, ModuleContext
 from flake8_backend.analysis.enclosing import (
@@ -665,6 +667,23 @@ def lint_tree(tree: ast.AST, source: str, settings: Settings | None = None,
     return findings
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off while a module is linted (and, in `check`, parsed).
+
+    The engine's tables are freed by reference counting (`Engine.release`); collections
+    triggered by its allocations would otherwise walk the tree, the tables and the host
+    tool's own objects again and again while they grow.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def lint_tree_safely(tree: ast.AST, source: str, settings: Settings,
                      filename: str = "<unknown>") -> list[Finding]:
     """`lint_tree` for front ends: an internal error costs this file's findings, not the run.
@@ -718,4 +737,5 @@ def lint_source(source: str | bytes, filename: str = "<unknown>",
     return lint_tree(tree, text, settings, filename, shortcuts)
 
 
-__all__ = ["Engine", "Finding", "lint_tree", "lint_tree_safely", "lint_source", "parse_source"]
+__all__ = ["Engine", "Finding", "collector_paused", "lint_tree", "lint_tree_safely",
+           "lint_source", "parse_source"]

@@ -23,7 +23,7 @@ from typing import NamedTuple, Sequence
 from flake8_backend.analysis.context import Finding, project_path
 from flake8_backend.analysis.paths import path_matches
 from flake8_backend.baseline import Entry, entries_for
-from flake8_backend.engine import lint_tree_safely
+from flake8_backend.engine import collector_paused, lint_tree_safely
 from flake8_backend.noqa import Suppressions, source_is_ignored, source_lines
 from flake8_backend.report import Record
 from flake8_backend.settings import Settings
@@ -110,13 +110,8 @@ def check_file(filename: str, options: RunOptions) -> FileResult:
                           [], path)
     if not options.disable_noqa and source_is_ignored(text):
         return FileResult(shown, [], [], path)
-    collecting = gc.isenabled()
-    gc.disable()  # see `_lint`
-    try:
+    with collector_paused():  # see `_lint`
         return _lint(shown, path, text, options)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _lint(shown: str, path: str, text: str, options: RunOptions) -> FileResult:
