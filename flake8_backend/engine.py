@@ -24,7 +24,7 @@ from flake8_backend.analysis.enclosing import (
 from flake8_backend.analysis.scope import (
     ASSIGN, AUG, IMPORT, ITER, MUTATE, MUTATING_METHODS, NO_SPAN, OTHER, WITH, Binding, Scope,
     end_pos, import_bindings, prescan_module_imports, span_of)
-from flake8_backend.callees import Accepts, CallDispatcher, accepts_for, note_alias
+from flake8_backend.callees import Accepts, CallDispatcher, CallTable, accepts_for, note_alias
 from flake8_backend.config import default_settings
 from flake8_backend.failures import raise_errors, run_callbacks, run_each
 from flake8_backend.prefilter import Prefilter, Scan
@@ -112,7 +112,7 @@ def _children_of(cls: type) -> tuple[Callable[[ast.AST], object] | None, bool]:
 class _Plan:
     """What the engine does for the enabled checks of one `Settings`, built once per settings."""
 
-    __slots__ = ("settings", "prefilter", "by_type", "gated", "call_words", "call_caches",
+    __slots__ = ("settings", "prefilter", "by_type", "gated", "call_words", "call_tables",
                  "expression_words", "block_words")
 
     def __init__(self, settings: Settings) -> None:
@@ -142,7 +142,7 @@ class _Plan:
                 else:
                     self.by_type.setdefault(node_type, []).append((check.func, index))
         # callee name -> Call checks to run (shortcuts on, off)
-        self.call_caches: dict[bool, dict] = {True: {}, False: {}}
+        self.call_tables = {on: CallTable(gated) for on, gated in self.gated.items()}
         # the words of the checks on expression-level nodes, most likely present first; None
         # when one of them has none (then every module's expressions are walked)
         self.expression_words = None if None in expression else sorted(
@@ -182,7 +182,7 @@ class Engine:
             if not self.statements_only or node_type in _STATEMENT_LEVEL}
         if plan.gated[True] and not self.statements_only:
             self.dispatch[ast.Call] = [(CallDispatcher(
-                plan.gated[shortcuts], self.ctx.aliases, plan.call_caches[shortcuts],
+                plan.call_tables[shortcuts], self.ctx.aliases,
                 plan.call_words if shortcuts else None, scan).dispatch, None)]
         self.funcs: dict[type, list[Callable] | None] = {}
         for node_type in _SKIPPABLE.intersection(self.dispatch):
@@ -253,7 +253,7 @@ class Engine:
         table: dict[type, tuple] = {}
         marker = _Marker
         stack: list = [tree]
-        pop, push = stack.pop, stack.append
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             node = pop()
             cls = node.__class__
@@ -283,9 +283,12 @@ class Engine:
                     if not value:
                         continue
                     if value[0].__class__ in stmt_classes:
+                        # every statement is visited (a leaf one no check wants is a no-op)
                         span = span_of(value)
                         for item in value:
                             blocks[id(item)] = span
+                        extend(reversed(value))
+                        continue
                     for item in reversed(value):
                         step = route(item.__class__)
                         while step is not None:

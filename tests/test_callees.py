@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from flake8_backend.callees import CallDispatcher, accepts_for, alias_closure, note_alias
+from flake8_backend.callees import (
+    CallDispatcher, CallTable, accepts_for, alias_closure, note_alias)
 from flake8_backend.config import build_settings
 from flake8_backend.registry import Callees, Needs, check
 
@@ -26,8 +27,8 @@ def _dispatch(calls: list[str], aliases: dict[str, set[str]] | None = None) -> l
     def ungated(node, ctx):
         seen.append("ungated:" + ast.unparse(node))
 
-    dispatcher = CallDispatcher([(gated, frozenset({"execute"}).__contains__), (ungated, None)],
-                                aliases or {}, {})
+    dispatcher = CallDispatcher(CallTable([(gated, frozenset({"execute"})), (ungated, None)]),
+                                aliases or {})
     for source in calls:
         dispatcher.dispatch(_call(source), None)
     return seen
@@ -54,22 +55,36 @@ def test_aliases_are_followed_transitively():
     assert _dispatch(["run(q)"], aliases) == ["gated:run(q)", "ungated:run(q)"]
 
 
-def test_cache_is_shared_and_keyed_by_alias_set():
-    cache: dict = {}
-    dispatcher = CallDispatcher([(lambda n, c: None, frozenset({"get"}).__contains__)], {}, cache)
-    dispatcher.dispatch(_call("requests.get(u)"), None)
-    dispatcher.dispatch(_call("print(u)"), None)
-    assert set(cache) == {"get", "print"}
-    assert len(cache["get"]) == 1 and cache["print"] == ()
+def test_table_answers_what_asking_every_gate_answers():
+    """The per-name table is a shortcut: same checks, same (registry) order, for names that
+    some, several or no gates accept, for alias sets and for calls without a name."""
+    def make(tag):
+        return lambda node, ctx: tag
+
+    gated = [(make(0), frozenset({"get", "execute"})), (make(1), None),
+             (make(2), frozenset({"execute", "run"})), (make(3), frozenset()), (make(4), None)]
+    table = CallTable(gated)
+
+    def asked(key):
+        if key is None:
+            return tuple(check for check, names in gated if names is None)
+        keys = {key} if isinstance(key, str) else key
+        return tuple(check for check, names in gated
+                     if names is None or any(k in names for k in keys))
+
+    keys = ["get", "execute", "run", "print", "", None, frozenset({"run", "fetch"}),
+            frozenset({"fetch", "other"}), frozenset({"get", "run"})]
+    for key in keys:
+        assert table.select(key) == asked(key), key
+    assert [check(None, None) for check in table.select("execute")] == [0, 1, 2, 4]
 
 
 def test_accepts_for_callees_and_settings_functions():
     settings = build_settings({})
     assert accepts_for(None, settings) is None
-    assert accepts_for(Callees(names=frozenset({"a"})), settings)("a")
+    assert accepts_for(Callees(names=frozenset({"a"})), settings) == {"a"}
     spec = Callees(names=frozenset({"a"}), qualnames=frozenset({"pkg.mod.run"}))
-    accepts = accepts_for(lambda s: spec, settings)
-    assert accepts("a") and accepts("run") and not accepts("b") and not accepts("mod")
+    assert accepts_for(lambda s: spec, settings) == {"a", "run"}
 
 
 def test_callees_words_come_from_names_qualname_roots_or_modules():
@@ -92,12 +107,11 @@ def test_accepts_for_rejects_what_is_not_a_callees_spec():
         accepts_for(lambda s: frozenset({"a"}), settings)
 
 
-def test_cache_is_bounded(monkeypatch):
+def test_alias_sets_kept_are_bounded(monkeypatch):
     from flake8_backend import callees
 
     monkeypatch.setattr(callees, "_MAX_CACHED", 3)
-    cache: dict = {}
-    dispatcher = CallDispatcher([(lambda n, c: None, None)], {}, cache)
+    table = CallTable([(lambda n, c: None, frozenset({"f3"}))])
     for i in range(10):
-        dispatcher.dispatch(_call(f"f{i}()"), None)
-    assert 1 <= len(cache) <= 4
+        assert len(table.select(frozenset({f"f{i}", "x"}))) == (i == 3)
+    assert 1 <= len(table._closures) <= 4

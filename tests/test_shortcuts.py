@@ -172,5 +172,5 @@ def test_many_word_checks_are_searched_when_absence_spares_the_expressions():
     with_calls = build_settings({"enable": ["BE006", "BE014"]})
     engine = Engine(with_calls, "import requests\n(r := requests.get(u))\n")
     dispatcher = engine.dispatch[ast.Call][0][0].__self__
-    assert check_connection_per_request in {func for func, _ in dispatcher._gated}
+    assert check_connection_per_request in {func for func, _ in dispatcher._table._gated}
     assert isinstance(dispatcher._words[check_connection_per_request], int)  # not searched
