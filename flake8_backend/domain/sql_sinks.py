@@ -417,9 +417,9 @@ class SqlFlow:
         self.candidates: list[Candidate] = []
         self.arguments: list[Argument] = []
         self.calls: list[_Recorded] = []
-        # (a statement's calls, the walk's scope and loops there): made `calls` at the end
-        # only if the module has a wrapper by then (see `local_calls`)
-        self.pending: list[tuple[list[ast.Call], Scope, tuple]] = []
+        # (a statement using a call's value, the walk's scope and loops there): made
+        # `calls` at the end only if the module has a wrapper by then (see `local_calls`)
+        self.pending: list[tuple[ast.stmt, Scope, tuple]] = []
         self.seen: set[int] = set()  # recorded calls already followed
         self.judges: dict[str, Callable[[ast.expr], tuple | None]] = {}
         self.consumed: set[int] = set()  # ids of pieces that reached a sink or a wrapper
@@ -471,14 +471,15 @@ class SqlFlow:
                     entry.append(wrapper)
 
     # -- calls to local functions --------------------------------------------------------
-    def local_calls(self, stmt: ast.stmt, calls: list[ast.Call]) -> None:
-        """Keep the calls in a statement that may call a function or method of this module,
-        with the walk's scope and loops there; see `record_local_calls`.
+    def local_calls(self, stmt: ast.stmt) -> None:
+        """Keep a statement whose calls may call a function or method of this module, with
+        the walk's scope and loops there; see `record_local_calls`.
 
-        Only kept: which of them may reach a local function is decided at the end (in
-        `_resolve_pending`, in the call's scope, as it was decided here before), and only
-        if the module has a wrapper by then; most modules have none, and with no wrapper
-        at the end no call is ever looked at (`_follow_calls` takes only calls to one).
+        Only kept: its calls (`_statement_calls`; the tree does not change) and which of
+        them may reach a local function are found at the end (in `_resolve_pending`, in
+        the statement's scope, as they were found here before), and only if the module
+        has a wrapper by then; most modules have none, and with no wrapper at the end no
+        call is ever looked at (`_follow_calls` takes only calls to one).
         """
         if self._last_statement_calls is stmt or self.excluded:
             return
@@ -488,7 +489,7 @@ class SqlFlow:
         if not self._may_wrap:
             return
         scope = self.ctx.scope
-        self.pending.append((calls, scope, tuple(scope.loops)))
+        self.pending.append((stmt, scope, tuple(scope.loops)))
 
     def _resolve_pending(self) -> None:
         """The kept calls that may reach a function or method of this module, in walk order,
@@ -497,9 +498,9 @@ class SqlFlow:
         ctx = self.ctx
         sinks = ctx.cached(_configured)
         functions = ctx.cached(_local_defs).functions
-        for calls, scope, loops in self.pending:
+        for stmt, scope, loops in self.pending:
             ctx.scope = scope
-            for call in calls:
+            for call in _statement_calls(stmt):
                 func = call.func
                 if func.__class__ is ast.Name:
                     name = func.id
@@ -801,9 +802,11 @@ def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
     flow = ctx.cached(SqlFlow)
     if flow.excluded or flow._may_wrap is False:
         return  # decided at the module's first statement: no wrapper can exist here
-    calls = _statement_calls(stmt)
-    if calls:
-        flow.local_calls(stmt, calls)
+    value = getattr(stmt, _STATEMENT_VALUES[stmt.__class__])
+    if value.__class__ is ast.Await:
+        value = value.value
+    if value.__class__ is ast.Call:  # else `_statement_calls` finds none
+        flow.local_calls(stmt)
 
 
 def sql_flow(ctx: ModuleContext) -> SqlFlow:
