@@ -102,7 +102,9 @@ def find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
 
 def _find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
     func = call.func
-    methods, functions, function_names = ctx.cached(_configured)
+    configured = ctx.cached(_configured)
+    methods, functions, function_names = (configured.methods, configured.functions,
+                                          configured.function_names)
     if isinstance(func, ast.Attribute):
         name = func.attr
         if name == "extra":
@@ -148,13 +150,37 @@ class _Configured(NamedTuple):
     methods: frozenset[str]
     functions: frozenset[str]
     function_names: frozenset[str]  # last parts of `functions`
+    # What `_may_wrap` searches the text for: of `methods`, of the first parts of
+    # `functions` and of `function_names`, the ones holding no other (text holding
+    # `executemany` holds `execute`), so a search per word finds the same answer.
+    wrap_methods: tuple[str, ...]
+    wrap_roots: tuple[str, ...]
+    wrap_names: tuple[str, ...]
+
+
+_CONFIGURED: dict[tuple[str, ...], _Configured] = {}
 
 
 def _configured(ctx: ModuleContext) -> _Configured:
-    extra = ctx.settings["extend-sql-sinks"]
-    functions = FUNCTION_SINKS | {e for e in extra if "." in e}
-    return _Configured(METHOD_SINKS | {e for e in extra if "." not in e}, functions,
-                       frozenset(f.rsplit(".", 1)[-1] for f in functions))
+    """Per module, made once per value of `extend-sql-sinks` (the same in nearly every run)."""
+    extra = tuple(ctx.settings["extend-sql-sinks"])
+    found = _CONFIGURED.get(extra)
+    if found is None:
+        if len(_CONFIGURED) > 64:  # a bound on memory for hosts making many settings
+            _CONFIGURED.clear()
+        functions = FUNCTION_SINKS | {e for e in extra if "." in e}
+        methods = METHOD_SINKS | {e for e in extra if "." not in e}
+        names = frozenset(f.rsplit(".", 1)[-1] for f in functions)
+        found = _CONFIGURED[extra] = _Configured(
+            methods, functions, names, _innermost(methods),
+            _innermost({f.split(".", 1)[0] for f in functions}), _innermost(names))
+    return found
+
+
+def _innermost(words: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """The words containing no other word of the set, shortest first."""
+    return tuple(sorted((w for w in words if not any(o != w and o in w for o in words)),
+                        key=lambda w: (len(w), w)))
 
 
 _SQL_NAMES: dict[str, bool] = {}
@@ -391,6 +417,9 @@ class SqlFlow:
         self.candidates: list[Candidate] = []
         self.arguments: list[Argument] = []
         self.calls: list[_Recorded] = []
+        # (a statement using a call's value, the walk's scope and loops there): made
+        # `calls` at the end only if the module has a wrapper by then (see `local_calls`)
+        self.pending: list[tuple[ast.stmt, Scope, tuple]] = []
         self.seen: set[int] = set()  # recorded calls already followed
         self.judges: dict[str, Callable[[ast.expr], tuple | None]] = {}
         self.consumed: set[int] = set()  # ids of pieces that reached a sink or a wrapper
@@ -442,35 +471,51 @@ class SqlFlow:
                     entry.append(wrapper)
 
     # -- calls to local functions --------------------------------------------------------
-    def local_calls(self, stmt: ast.stmt, calls: list[ast.Call]) -> None:
-        """Record the calls in a statement that may call a function or method of this module
-        (decided at the end, in the call's scope); see `record_local_calls`."""
+    def local_calls(self, stmt: ast.stmt) -> None:
+        """Keep a statement whose calls may call a function or method of this module, with
+        the walk's scope and loops there; see `record_local_calls`.
+
+        Only kept: its calls (`_statement_calls`; the tree does not change) and which of
+        them may reach a local function are found at the end (in `_resolve_pending`, in
+        the statement's scope, as they were found here before), and only if the module
+        has a wrapper by then; most modules have none, and with no wrapper at the end no
+        call is ever looked at (`_follow_calls` takes only calls to one).
+        """
         if self._last_statement_calls is stmt or self.excluded:
             return
         self._last_statement_calls = stmt
-        ctx = self.ctx
         if self._may_wrap is None:  # a local wrapper needs an unambiguous sink in the module
-            self._may_wrap = _may_wrap(ctx)
+            self._may_wrap = _may_wrap(self.ctx)
         if not self._may_wrap:
             return
+        scope = self.ctx.scope
+        self.pending.append((stmt, scope, tuple(scope.loops)))
+
+    def _resolve_pending(self) -> None:
+        """The kept calls that may reach a function or method of this module, in walk order,
+        each decided in its own scope (what `_callee_key` reads of a scope, its function,
+        class and `self` name, is fixed when the scope is made)."""
+        ctx = self.ctx
         sinks = ctx.cached(_configured)
         functions = ctx.cached(_local_defs).functions
-        for call in calls:
-            func = call.func
-            if func.__class__ is ast.Name:
-                name = func.id
-                if name not in functions:
-                    continue  # no top-level function or class of this module has that name
-            elif func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
-                name = func.attr  # `self.method(...)`: `_callee_key` asks the class
-            else:
-                continue
-            if name in sinks.methods or name in AMBIGUOUS_METHOD_SINKS:
-                continue  # a sink by its name already
-            key = _callee_key(call, ctx)
-            if key is not None:
-                scope = ctx.scope
-                self.calls.append(_Recorded(call, key, scope, tuple(scope.loops)))
+        for stmt, scope, loops in self.pending:
+            ctx.scope = scope
+            for call in _statement_calls(stmt):
+                func = call.func
+                if func.__class__ is ast.Name:
+                    name = func.id
+                    if name not in functions:
+                        continue  # no top-level function or class of this module has that name
+                elif func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
+                    name = func.attr  # `self.method(...)`: `_callee_key` asks the class
+                else:
+                    continue
+                if name in sinks.methods or name in AMBIGUOUS_METHOD_SINKS:
+                    continue  # a sink by its name already
+                key = _callee_key(call, ctx)
+                if key is not None:
+                    self.calls.append(_Recorded(call, key, scope, loops))
+        self.pending = []
 
     def judge(self, code: str, judge: Callable[[ast.expr], tuple | None]) -> None:
         """A rule's verdict on SQL text passed to a local function: (unsafe values, how it
@@ -628,19 +673,22 @@ class SqlFlow:
         return None
 
     # -- SQL-named variables ---------------------------------------------------------------
-    def track_variable(self, node: ast.Assign | ast.AugAssign
+    def track_variable(self, node: ast.Assign | ast.AugAssign, names: list[str] | None = None
                        ) -> tuple[Builder, list[Piece]] | None:
-        """The builder a SQL-named assignment adds to, and the pieces it adds."""
+        """The builder a SQL-named assignment adds to, and the pieces it adds. `names`: the
+        node's `sql_named_targets`, when the caller has them already."""
         if self._last_statement is node:
             return self._statement
         self._last_statement = node
-        self._statement = self._track(node)
+        self._statement = self._track(node, names)
         return self._statement
 
-    def _track(self, node: ast.Assign | ast.AugAssign) -> tuple[Builder, list[Piece]] | None:
+    def _track(self, node: ast.Assign | ast.AugAssign, names: list[str] | None
+               ) -> tuple[Builder, list[Piece]] | None:
         ctx = self.ctx
-        targets = node.targets if node.__class__ is ast.Assign else [node.target]
-        names = sql_named_targets(targets)
+        if names is None:
+            names = sql_named_targets(node.targets if node.__class__ is ast.Assign
+                                      else [node.target])
         if not names:
             return None
         key = (id(ctx.scope.node), names[0])
@@ -688,6 +736,8 @@ class SqlFlow:
         walked = ctx.scope
         try:
             live: list[_Recorded] = []
+            if self.wrappers:  # else no call can reach one, and none is added below
+                self._resolve_pending()
             self._follow_calls(live)
             self._judge_calls(live)
             self._follow_calls(live)
@@ -738,11 +788,11 @@ def _may_wrap(ctx: ModuleContext) -> bool:
     """Whether the module's text holds the name of an unambiguous sink: a method sink, or a
     function sink where its module is imported (`sqlalchemy` ... `text`, also renamed).
     Ambiguous sinks never make wrappers."""
-    methods, functions, function_names = ctx.cached(_configured)
+    configured = ctx.cached(_configured)
     source = ctx.source
-    return any(name in source for name in methods) or (
-        any(f.split(".", 1)[0] in source for f in functions)
-        and any(name in source for name in function_names))
+    return any(name in source for name in configured.wrap_methods) or (
+        any(root in source for root in configured.wrap_roots)
+        and any(name in source for name in configured.wrap_names))
 
 
 def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
@@ -752,9 +802,11 @@ def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
     flow = ctx.cached(SqlFlow)
     if flow.excluded or flow._may_wrap is False:
         return  # decided at the module's first statement: no wrapper can exist here
-    calls = _statement_calls(stmt)
-    if calls:
-        flow.local_calls(stmt, calls)
+    value = getattr(stmt, _STATEMENT_VALUES[stmt.__class__])
+    if value.__class__ is ast.Await:
+        value = value.value
+    if value.__class__ is ast.Call:  # else `_statement_calls` finds none
+        flow.local_calls(stmt)
 
 
 def sql_flow(ctx: ModuleContext) -> SqlFlow:

@@ -127,12 +127,13 @@ def check_list_appends(node: ast.Call, ctx: ModuleContext) -> None:
 def check_sql_variable(node: ast.Assign | ast.AugAssign, ctx: ModuleContext) -> None:
     """SQL built in a SQL-named variable, reported at the end if no sink consumes it (BE001
     for f-strings, BE002 for the rest)."""
-    if not sql_named_targets(node.targets if node.__class__ is ast.Assign else [node.target]):
+    names = sql_named_targets(node.targets if node.__class__ is ast.Assign else [node.target])
+    if not names:
         return
     flow = sql_flow(ctx)
     if flow.excluded:
         return
-    tracked = flow.track_variable(node)
+    tracked = flow.track_variable(node, names)
     if tracked is None:
         return
     builder, pieces = tracked
