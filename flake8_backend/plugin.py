@@ -15,7 +15,7 @@ import sys
 from typing import Any, Iterator
 
 from flake8_backend.config import ConfigError, Settings, load_settings, native_options
-from flake8_backend.engine import collector_paused, lint_tree_safely
+from flake8_backend.engine import lint_tree_safely
 from flake8_backend.rules import load_rules
 
 EXIT_CONFIG = 2  # what flake8 itself exits with for a bad command line
@@ -97,8 +97,7 @@ class Flake8Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         settings = self.settings or load_settings()
         source = "".join(self.lines)
-        with collector_paused():
-            findings = lint_tree_safely(self.tree, source, settings, self.filename)
+        findings = lint_tree_safely(self.tree, source, settings, self.filename)
         if findings and self.filter is not None and self.filter.active:
             findings = self.filter.apply(findings, self.lines, self.filename)
         for finding in findings:

@@ -145,3 +145,34 @@ def test_without_a_configuration_paths_are_taken_from_the_working_directory(
     assert lint_source(N_PLUS_ONE, "tests/test_app.py", settings) == []
     assert lint_source(N_PLUS_ONE, str(tmp_path / "tests" / "test_app.py"), settings) == []
     assert lint_source(N_PLUS_ONE, "app.py", settings)
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_lint_tree_pauses_the_collector_and_restores_it(monkeypatch, enabled_before):
+    """Every front end gets the pause (pylint's heap is large): off during the walk, back as
+    it was afterwards, also when the walk raises."""
+    import gc
+
+    seen = []
+    real_run = engine.Engine.run
+
+    def run(self, tree):
+        seen.append(gc.isenabled())
+        return real_run(self, tree)
+
+    monkeypatch.setattr(engine.Engine, "run", run)
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled_before else gc.disable)()
+        engine.lint_source("import sqlite3\nx = 1\n")
+        assert seen == [False] and gc.isenabled() is enabled_before
+
+        def boom(self, tree):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(engine.Engine, "run", boom)
+        with pytest.raises(RuntimeError):
+            engine.lint_source("x = 1\n")
+        assert gc.isenabled() is enabled_before
+    finally:
+        (gc.enable if was else gc.disable)()
