@@ -802,10 +802,7 @@ def record_local_calls(stmt: ast.stmt, ctx: ModuleContext) -> None:
     flow = ctx.cached(SqlFlow)
     if flow.excluded or flow._may_wrap is False:
         return  # decided at the module's first statement: no wrapper can exist here
-    value = getattr(stmt, _STATEMENT_VALUES[stmt.__class__])
-    if value.__class__ is ast.Await:
-        value = value.value
-    if value.__class__ is ast.Call:  # else `_statement_calls` finds none
+    if _statement_call(stmt) is not None:  # else `_statement_calls` finds none
         flow.local_calls(stmt)
 
 
@@ -830,11 +827,17 @@ _STATEMENT_VALUES = {ast.Expr: "value", ast.Assign: "value", ast.AugAssign: "val
 STATEMENT_TYPES = tuple(_STATEMENT_VALUES)
 
 
-def _statement_calls(stmt: ast.stmt) -> list[ast.Call]:
+def _statement_call(stmt: ast.stmt) -> ast.Call | None:
+    """The call a statement uses the value of (`x = await f(...)`: `f(...)`), if any."""
     value = getattr(stmt, _STATEMENT_VALUES[stmt.__class__])
     if value.__class__ is ast.Await:
         value = value.value
-    if value.__class__ is not ast.Call:
+    return value if value.__class__ is ast.Call else None
+
+
+def _statement_calls(stmt: ast.stmt) -> list[ast.Call]:
+    value = _statement_call(stmt)
+    if value is None:
         return []
     calls = [value]
     for arg in value.args:  # `list(self.query_iter(q))`
