@@ -105,14 +105,16 @@ def find_pyproject(start: Path | None = None) -> Path | None:
 
 
 def _near_tables(tool: Mapping[str, Any]) -> list[str]:
+    others = [name for name in tool if name != TABLE and isinstance(name, str)]
+    if not others:
+        return []
     import difflib  # only when `[tool]` has other tables
 
     def squash(name: str) -> str:
         return re.sub(r"[-_. ]", "", name.lower())
 
-    return [name for name in tool if name != TABLE and isinstance(name, str) and (
-        squash(name) in ("flake8backend", "flakebackend")
-        or difflib.SequenceMatcher(None, name.lower(), TABLE).ratio() >= 0.85)]
+    return [name for name in others if squash(name) in ("flake8backend", "flakebackend")
+            or difflib.SequenceMatcher(None, name.lower(), TABLE).ratio() >= 0.85]
 
 
 def _parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
