@@ -2,7 +2,9 @@
 
 Fixtures carry their expectations inline: `# expect: BE014` on a line that must
 be reported, `# ok: BE014` on a near miss that must stay silent, and optional
-`# config: <toml>` header lines that become the `[tool.flake8-backend]` table.
+`# config: <toml>` header lines that become the `[tool.flake8-backend]` table, and an
+optional `# path: <relative path>` line: where the file is linted, for rules that read
+the module's path (the fixture's own name otherwise).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ EXPECT = re.compile(r"#.*?\bexpect:\s*" + _CODES)
 EXPECT_FLAKE8 = re.compile(r"#.*?\bexpect-flake8:\s*" + _CODES)
 OK = re.compile(r"#.*?\bok:\s*" + _CODES)
 CONFIG = re.compile(r"^# config:\s*(.+)$")
+PATH = re.compile(r"^# path:\s*(\S+)$")
 
 Hits = set[tuple[int, str]]
 
@@ -44,6 +47,7 @@ class Fixture:
     expected_flake8_only: Hits = field(default_factory=set)
     near_misses: Hits = field(default_factory=set)
     config_toml: str = ""
+    linted_as: str = ""  # `# path:`: the relative path the file is linted at
 
     @property
     def table(self) -> dict:
@@ -101,6 +105,8 @@ def parse_fixture(path: Path) -> Fixture:
     for number, line in enumerate(text.splitlines(), start=1):
         if match := CONFIG.match(line):
             config_lines.append(match.group(1))
+        if match := PATH.match(line):
+            fixture.linted_as = match.group(1)
         for pattern, bucket in ((EXPECT, fixture.expected),
                                 (EXPECT_FLAKE8, fixture.expected_flake8_only),
                                 (OK, fixture.near_misses)):

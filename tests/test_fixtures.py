@@ -15,7 +15,8 @@ RULE_FIXTURES = sorted(p for p in FIXTURES.glob("*.py") if not p.name.startswith
 def fixture_in_project(request, tmp_path, monkeypatch):
     fixture = parse_fixture(request.param)
     write_project(tmp_path, fixture.config_toml)
-    target = tmp_path / request.param.name
+    target = tmp_path / (fixture.linted_as or request.param.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(request.param, target)
     monkeypatch.chdir(tmp_path)
     return fixture, target

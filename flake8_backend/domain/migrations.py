@@ -8,9 +8,13 @@ known by what it contains, wherever it lives, not only by a `migrations/` folder
 from __future__ import annotations
 
 import ast
+import os
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.patterns import lazy_compile
+
+
+_FIRST_MIGRATION = lazy_compile(r"0001_\w*\.py$")
 
 
 def is_alembic_revision(ctx: ModuleContext) -> bool:
@@ -31,6 +35,24 @@ def is_django_migration(ctx: ModuleContext) -> bool:
                 or (isinstance(base, ast.Name) and base.id == "Migration")
                 for base in stmt.bases):
             return True
+    return False
+
+
+def is_initial_django_migration(ctx: ModuleContext) -> bool:
+    """An app's first Django migration (ask via `ctx.cached`): its `Migration` class says
+    `initial = True` (what `makemigrations` and `squashmigrations` write since Django 1.9),
+    or, written before that, leaves `initial` unset in Django's first file, `0001_*.py`.
+
+    Undoing it means `migrate <app> zero`, which drops the app's tables with whatever data
+    its operations put in them: not the rollback of a deploy."""
+    for stmt in ctx.module.node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration":
+            for item in stmt.body:
+                if isinstance(item, ast.Assign) and len(item.targets) == 1 \
+                        and isinstance(item.targets[0], ast.Name) \
+                        and item.targets[0].id == "initial":
+                    return isinstance(item.value, ast.Constant) and item.value.value is True
+            return _FIRST_MIGRATION.match(os.path.basename(ctx.filename)) is not None
     return False
 
 
