@@ -76,7 +76,10 @@ class Scan:
                  inside: dict[str, tuple[str, ...]], source: str) -> None:
         self._needs = needs
         self._inside = inside
-        self._text = source if source.isascii() else unicodedata.normalize("NFKC", source)
+        # most non-ASCII modules are already NFKC (accented letters in comments and strings):
+        # the check is a few times cheaper than normalising a large module
+        self._text = source if source.isascii() or unicodedata.is_normalized("NFKC", source) \
+            else unicodedata.normalize("NFKC", source)
         self._lower: str | None = None
         self._present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
         self.answers: list[bool | None] = [None] * len(needs)  # None: not searched yet

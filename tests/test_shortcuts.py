@@ -95,6 +95,9 @@ def test_prefilter_reads_identifiers_as_python_does():
     assert prefilter.scan("cur.\uff45\uff58\uff45\uff43\uff55\uff54\uff45(q)").answer(exact)
     assert prefilter.scan("\u017fql = 1").answer(any_case)  # long s: NFKC makes it `sql`
     assert answers(prefilter.scan("EXECUTE = 1")) == [False, False]
+    # already NFKC (kept as written) and not (normalised), in one module each
+    assert answers(prefilter.scan("# café\ncur.execute(q)")) == [True, False]
+    assert answers(prefilter.scan("# caf\u00e9 \uff53ql\nx = 1")) == [False, True]
 
 
 def test_prefilter_shorter_words_decide_longer_ones():
