@@ -26,12 +26,12 @@ class Prefilter:
     found absent is absent without a search (`fetch` decides `fetchall`).
     """
 
-    __slots__ = ("_index", "_needs", "_inside")
+    __slots__ = ("_index", "_needs", "_entries")
 
     def __init__(self) -> None:
         self._index: dict[tuple[tuple[str, ...], bool], int] = {}
         self._needs: list[tuple[tuple[str, ...], bool]] = []
-        self._inside: dict[str, tuple[str, ...]] | None = None
+        self._entries: list[tuple[tuple[tuple[str, str, tuple[str, ...]], ...], bool]] | None = None
 
     def add(self, needs: Needs) -> int:
         """Register one check's words: the index of its answer in a `Scan`."""
@@ -41,25 +41,34 @@ class Prefilter:
         if index is None:
             index = self._index[key] = len(self._needs)
             self._needs.append(key)
-            self._inside = None
+            self._entries = None
         return index
 
     def scan(self, source: str) -> Scan:
         """The answers for `source`, each searched for when first asked."""
-        inside = self._inside
-        if inside is None:
-            inside = self._inside = self._containment()
-        return Scan(self._needs, inside, source)
+        entries = self._entries
+        if entries is None:
+            entries = self._entries = self._plan()
+        return Scan(entries, source)
 
     def likelihood(self, index: int) -> int:
         """A sort key putting the words most likely present first (the shortest)."""
         return min(len(word) for word in self._needs[index][0])
 
-    def _containment(self) -> dict[str, tuple[str, ...]]:
-        """word -> the shorter words inside it (absent shorter word: absent longer word)."""
-        words = {word for needed, _ in self._needs for word in needed}
-        return {word: tuple(other for other in words if other != word and other in word)
-                for word in words}
+    def _plan(self) -> list[tuple[tuple[tuple[str, str, tuple[str, ...]], ...], bool]]:
+        """Per index: its words as (key of the answer shared by every index, word, keys of
+        the shorter words inside it: one found absent makes the word absent), and whether
+        the words are matched without case (their keys start with NUL)."""
+        keyed = {(word, ignore_case) for needed, ignore_case in self._needs for word in needed}
+
+        def key(word: str, ignore_case: bool) -> str:
+            return "\0" + word if ignore_case else word
+
+        return [(tuple((key(word, ignore_case), word, tuple(
+                    key(other, ignore_case) for other, other_case in keyed
+                    if other_case == ignore_case and other != word and other in word))
+                    for word in needed), ignore_case)
+                for needed, ignore_case in self._needs]
 
 
 class Scan:
@@ -70,40 +79,39 @@ class Scan:
     (a check on a node type the module lacks costs nothing), and up front only where an
     answer can spare the walk of every expression."""
 
-    __slots__ = ("_needs", "_inside", "_text", "_lower", "_present", "answers")
+    __slots__ = ("_entries", "_text", "_lower", "_present", "answers")
 
-    def __init__(self, needs: list[tuple[tuple[str, ...], bool]],
-                 inside: dict[str, tuple[str, ...]], source: str) -> None:
-        self._needs = needs
-        self._inside = inside
+    def __init__(self, entries: list[tuple[tuple[tuple[str, str, tuple[str, ...]], ...], bool]],
+                 source: str) -> None:
+        self._entries = entries
         # most non-ASCII modules are already NFKC (accented letters in comments and strings):
         # the check is a few times cheaper than normalising a large module
         self._text = source if source.isascii() or unicodedata.is_normalized("NFKC", source) \
             else unicodedata.normalize("NFKC", source)
         self._lower: str | None = None
-        self._present: dict[str, bool] = {}  # exact words, and "\0" + word for lowered words
-        self.answers: list[bool | None] = [None] * len(needs)  # None: not searched yet
+        self._present: dict[str, bool] = {}  # by key: exact words, NUL + lowered words
+        self.answers: list[bool | None] = [None] * len(entries)  # None: not searched yet
 
     def answer(self, index: int) -> bool:
         """Whether one of the words registered at `index` occurs in the module's text."""
         found = self.answers[index]
         if found is not None:
             return found
-        words, ignore_case = self._needs[index]
+        entries, ignore_case = self._entries[index]
         if ignore_case:
             if self._lower is None:
                 self._lower = self._text.lower()
-            haystack, prefix = self._lower, "\0"
+            haystack = self._lower
         else:
-            haystack, prefix = self._text, ""
+            haystack = self._text
         present = self._present
         found = False
-        for word in words:
-            key = prefix + word
+        for key, word, inside in entries:
             hit = present.get(key)
             if hit is None:
-                hit = not any(present.get(prefix + shorter) is False
-                              for shorter in self._inside[word]) and word in haystack
+                # a shorter word inside it already found absent decides without a search
+                hit = not (inside and any(present.get(shorter) is False for shorter in inside)) \
+                    and word in haystack
                 present[key] = hit
             if hit:
                 found = True
