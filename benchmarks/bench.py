@@ -27,6 +27,7 @@ Usage::
 
     python benchmarks/bench.py [--repeat 5] [--files N] [--json PATH] [--profile]
     python benchmarks/bench.py --only instructions [--instruction-files 100]
+    python benchmarks/bench.py --rule-set default   # what a configuration without `enable` costs
 """
 
 from __future__ import annotations
@@ -54,8 +55,12 @@ TARGETS = {"engine_parse": 0.6, "flake8": 1.03, "pylint": 1.03, "scaling": 1.5,
 FLAKE8_SELECT = "E,F,W,C90,BE"  # flake8's default selection plus ours
 SCALING_SIZES = (100, 10_000, 200_000)
 SCALING_COPIES = 20  # the linearity figure: the 10k-line module's code this many times over
-# Every rule on, in both front ends, without a flag the plugin-less arm would reject.
-ALL_RULES_CONFIG = '[tool.flake8-backend]\nenable = ["BE"]\n'
+# Every rule on, in both front ends, without a flag the plugin-less arm would reject; or the
+# rules a configuration without `enable` runs (`--rule-set default`).
+RULE_SET_TABLES = {"all": {"enable": ["BE"]}, "default": {}}
+RULE_SET_CONFIGS = {"all": '[tool.flake8-backend]\nenable = ["BE"]\n',
+                    "default": "[tool.flake8-backend]\n"}
+_RULE_SET = ["all"]  # set from --rule-set
 
 Source = tuple[str, str]  # (filename, decoded text)
 
@@ -145,9 +150,10 @@ def evenly_spaced(items: list, count: int | None) -> list:
 
 
 def all_rules_settings() -> Any:
+    """The settings of the measured rule set: every rule, unless `--rule-set default`."""
     from flake8_backend.config import build_settings
 
-    return build_settings({"enable": ["BE"]}, "bench")
+    return build_settings(RULE_SET_TABLES[_RULE_SET[0]], "bench")
 
 
 # -- engine vs parse ------------------------------------------------------------------
@@ -693,7 +699,8 @@ def verdict(value: float, target: float) -> str:
 def print_report(fig: dict[str, Any]) -> None:
     c = fig["corpus"]
     print(f"corpus: {c['files']} files, {c['lines']} lines ({c['skipped']} unparsable) | "
-          f"code {fig['revision']} | repeat={fig['repeat']} | Python {fig['python']} | "
+          f"code {fig['revision']} | rules: {fig['rule_set']} | repeat={fig['repeat']} | "
+          f"Python {fig['python']} | "
           f"load avg {fig['load_before']:.2f} -> {fig['load_after']:.2f} on {os.cpu_count()} cores")
     print(f"{'measure':<34}{'median':>10}{'target':>9}  verdict")
     if "engine" in fig:
@@ -803,6 +810,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              f"{','.join(DEFAULT_SECTIONS)})")
     parser.add_argument("--instruction-files", type=int, default=100, metavar="N",
                         help="files for the instructions section (about 3 s of callgrind each)")
+    parser.add_argument("--rule-set", choices=sorted(RULE_SET_TABLES), default="all",
+                        help="rules on in every section: all (the budget's setting, opt-in "
+                             "rules too) or default (a configuration without `enable`)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the engine over the corpus")
@@ -822,7 +832,7 @@ def run_sections(args: argparse.Namespace, work: Path, frozen: Path) -> dict[str
     sources, skipped = read_sources(paths)
     settings = all_rules_settings()
     fig: dict[str, Any] = {
-        "python": platform.python_version(), "repeat": args.repeat,
+        "python": platform.python_version(), "repeat": args.repeat, "rule_set": args.rule_set,
         "load_before": os.getloadavg()[0],
         "corpus": {"root": str(root), "files": len(paths), "skipped": skipped,
                    "lines": sum(text.count("\n") for _, text in sources)},
@@ -832,7 +842,7 @@ def run_sections(args: argparse.Namespace, work: Path, frozen: Path) -> dict[str
     if "engine" in args.only:
         fig["engine"] = time_engine(sources, settings, args.repeat)
     config = work / "pyproject.toml"
-    config.write_text(ALL_RULES_CONFIG)
+    config.write_text(RULE_SET_CONFIGS[_RULE_SET[0]])
     pythonpath = os.pathsep.join(filter(None, [str(frozen), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "FLAKE8_BACKEND_CONFIG": str(config), "PYTHONPATH": pythonpath}
     env.pop("FLAKE8_BACKEND_RAISE", None)
@@ -865,6 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--_parse-arm"] and len(argv) == 2:
         return parse_arm(argv[1])
     args = parse_args(argv)
+    _RULE_SET[0] = args.rule_set
     # Corpus code has invalid escapes; parsing it warns (a SyntaxWarning on 3.12+).
     warnings.simplefilter("ignore", SyntaxWarning)
     warnings.simplefilter("ignore", DeprecationWarning)
