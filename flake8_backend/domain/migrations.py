@@ -8,13 +8,12 @@ known by what it contains, wherever it lives, not only by a `migrations/` folder
 from __future__ import annotations
 
 import ast
-import os
 
 from flake8_backend.analysis.context import ModuleContext
 from flake8_backend.patterns import lazy_compile
 
 
-_FIRST_MIGRATION = lazy_compile(r"0001_\w*\.py$")
+_FIRST_MIGRATION = lazy_compile(r"(?:^|[\\/])0001_\w*\.py$")  # either separator, any OS
 
 
 def is_alembic_revision(ctx: ModuleContext) -> bool:
@@ -29,13 +28,17 @@ def is_alembic_revision(ctx: ModuleContext) -> bool:
 
 def is_django_migration(ctx: ModuleContext) -> bool:
     """A module with a top-level `class Migration(migrations.Migration)` (ask via `ctx.cached`)."""
+    return _migration_class(ctx) is not None
+
+
+def _migration_class(ctx: ModuleContext) -> ast.ClassDef | None:
     for stmt in ctx.module.node.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration" and any(
                 (isinstance(base, ast.Attribute) and base.attr == "Migration")
                 or (isinstance(base, ast.Name) and base.id == "Migration")
                 for base in stmt.bases):
-            return True
-    return False
+            return stmt
+    return None
 
 
 def is_initial_django_migration(ctx: ModuleContext) -> bool:
@@ -43,17 +46,22 @@ def is_initial_django_migration(ctx: ModuleContext) -> bool:
     `initial = True` (what `makemigrations` and `squashmigrations` write since Django 1.9),
     or, written before that, leaves `initial` unset in Django's first file, `0001_*.py`.
 
-    Undoing it means `migrate <app> zero`, which drops the app's tables with whatever data
-    its operations put in them: not the rollback of a deploy."""
-    for stmt in ctx.module.node.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration":
-            for item in stmt.body:
-                if isinstance(item, ast.Assign) and len(item.targets) == 1 \
-                        and isinstance(item.targets[0], ast.Name) \
-                        and item.targets[0].id == "initial":
-                    return isinstance(item.value, ast.Constant) and item.value.value is True
-            return _FIRST_MIGRATION.match(os.path.basename(ctx.filename)) is not None
-    return False
+    Undoing it means `migrate <app> zero`, removing the app: not the rollback of a deploy,
+    which is what a reverse is for (Django still refuses to unapply an operation without
+    one; `RunPython.noop` makes `zero` work)."""
+    migration = _migration_class(ctx)
+    if migration is None:
+        return False
+    for item in migration.body:
+        if isinstance(item, ast.Assign):
+            targets, value = item.targets, item.value
+        elif isinstance(item, ast.AnnAssign) and item.value is not None:
+            targets, value = [item.target], item.value
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == "initial" for t in targets):
+            return isinstance(value, ast.Constant) and value.value is True
+    return _FIRST_MIGRATION.search(ctx.filename) is not None
 
 
 def is_migration(ctx: ModuleContext) -> bool:
