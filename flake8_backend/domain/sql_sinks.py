@@ -102,9 +102,7 @@ def find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
 
 def _find_sink(call: ast.Call, ctx: ModuleContext) -> Sink | None:
     func = call.func
-    configured = ctx.cached(_configured)
-    methods, functions, function_names = (configured.methods, configured.functions,
-                                          configured.function_names)
+    methods, functions, function_names = ctx.cached(_configured)[:3]
     if isinstance(func, ast.Attribute):
         name = func.attr
         if name == "extra":
@@ -673,24 +671,19 @@ class SqlFlow:
         return None
 
     # -- SQL-named variables ---------------------------------------------------------------
-    def track_variable(self, node: ast.Assign | ast.AugAssign, names: list[str] | None = None
+    def track_variable(self, node: ast.Assign | ast.AugAssign, names: list[str]
                        ) -> tuple[Builder, list[Piece]] | None:
         """The builder a SQL-named assignment adds to, and the pieces it adds. `names`: the
-        node's `sql_named_targets`, when the caller has them already."""
+        node's `sql_named_targets`, not empty."""
         if self._last_statement is node:
             return self._statement
         self._last_statement = node
         self._statement = self._track(node, names)
         return self._statement
 
-    def _track(self, node: ast.Assign | ast.AugAssign, names: list[str] | None
+    def _track(self, node: ast.Assign | ast.AugAssign, names: list[str]
                ) -> tuple[Builder, list[Piece]] | None:
         ctx = self.ctx
-        if names is None:
-            names = sql_named_targets(node.targets if node.__class__ is ast.Assign
-                                      else [node.target])
-        if not names:
-            return None
         key = (id(ctx.scope.node), names[0])
         value = node.value
         if isinstance(node, ast.AugAssign):
